@@ -1,0 +1,92 @@
+"""Limits and defaults in one frozen dataclass, read from the environment or the app's flags.
+
+Every field can be set with an environment variable named ``TRANSLATOR_<FIELD>``,
+e.g. ``TRANSLATOR_MAX_BEAMS=6``; app.py overrides them from its command-line flags.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+PRECISIONS = ("auto", "fp32", "fp16", "bf16", "8bit", "4bit")
+ENV_PREFIX = "TRANSLATOR_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # characters accepted per request; long enough for a report, short enough to answer in a minute on a CPU
+    max_chars_translate: int = 20_000
+    max_chars_qa: int = 100_000
+    max_chars_question: int = 1_000
+    max_chars_summarize: int = 100_000
+    max_chars_attention: int = 4_000
+    max_chars_chunks: int = 200_000
+    # beam width ceiling for the slider and the API; beams multiply decoder memory and time
+    max_beams: int = 8
+    # generation stops here even if the model never emits end-of-sequence
+    max_new_tokens: int = 512
+    # wall-clock cap handed to generate(max_time=...) per batch, so a request can't run away
+    max_generate_seconds: float = 60.0
+    # the attention views draw at most this many tokens; more is cut and the cut is reported
+    max_attention_tokens: int = 512
+    # most answers / n-best rows a request may ask for
+    max_top_k: int = 20
+    # models kept in memory together; the least recently used is evicted past this
+    cache_budget_mb: int = 6_000
+    # precision used when a request says "auto"
+    precision: str = "auto"
+    # never contact the hub; resolve models from the local cache or bundled files only
+    offline: bool = False
+    # a TOML or JSON file of extra registry entries
+    registry_file: str | None = None
+    # requests per minute per client on public deployments; 0 turns the limit off
+    rate_limit_per_minute: int = 0
+
+    def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}.")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Defaults overridden by ``TRANSLATOR_*`` variables; ``HF_HUB_OFFLINE=1`` also means offline."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        for field in dataclasses.fields(cls):
+            raw = env.get(ENV_PREFIX + field.name.upper())
+            if raw is not None and raw != "":
+                values[field.name] = _parse(raw, field.type)
+        if env.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
+            values.setdefault("offline", True)
+        return cls(**values)
+
+    def replace(self, **changes: object) -> Settings:
+        """A copy with some fields changed; ``None`` values are ignored, so CLI flags left unset keep the defaults."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _parse(raw: str, type_name: object) -> object:
+    kind = str(type_name)
+    if kind.startswith("bool"):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if kind.startswith("int"):
+        return int(raw)
+    if kind.startswith("float"):
+        return float(raw)
+    return raw
+
+
+_current = Settings.from_env()
+
+
+def get_settings() -> Settings:
+    return _current
+
+
+def configure(settings: Settings) -> Settings:
+    """Make ``settings`` the process-wide settings (app.py calls this once at start-up)."""
+    global _current
+    _current = settings
+    return _current

@@ -1,6 +1,7 @@
 """Build small models from configs and save them, so tests and benchmarks need no hub.
 
-Each builder takes the sizes as arguments: the tests use tiny ones, the benchmarks
+Each builder takes the sizes as arguments: the tests use tiny ones (width 64 at least:
+bitsandbytes packs 4-bit CPU weights in blocks of 64 input features), the benchmarks
 real ones (random weights, the same arithmetic as the released checkpoints).
 """
 
@@ -12,15 +13,15 @@ from pathlib import Path
 
 import torch
 
-WORDS = (
-    "the a an of to in and is was for on with as by at from that this it be are were has have had "
-    "not but or which one all their there been more when will would who can said new time years "
-    "people first after also into about over other two state city world music film game war team "
-    "house river school law english german language translation model text sentence word paper "
-    "der die das und ist ein eine nicht mit von zu den im für auf sich des dem haus stadt welt "
-    "question answer summary attention bert encoder decoder token chunk beam search long short "
-    "paris france london berlin capital country river museum tower built century king queen"
-).split()
+WORDS = """
+the a an of to in and is was for on with as by at from that this it be are were has have had not but
+or which one all their there been more when will would who can said new time years people first
+after also into about over other two state city world music film game war team house river school
+law english german language translation model text sentence word paper der die das und ist ein eine
+nicht mit von zu den im für auf sich des dem haus stadt welt question answer summary attention bert
+encoder decoder token chunk beam search long short paris france london berlin capital country river
+museum tower built century king queen
+""".split()
 
 
 def _wordpiece_vocab(extra: tuple[str, ...] = ()) -> list[str]:
@@ -36,12 +37,12 @@ def build_bert_tokenizer(folder: Path, extra: tuple[str, ...] = (), lowercase: b
     folder.mkdir(parents=True, exist_ok=True)
     vocab_file = folder / "vocab.txt"
     vocab_file.write_text("\n".join(_wordpiece_vocab(extra)) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizerFast(vocab_file=str(vocab_file), do_lower_case=lowercase)
+    tokenizer = BertTokenizerFast(vocab=str(vocab_file), do_lower_case=lowercase)  # v5 takes vocab=, not vocab_file=
     tokenizer.model_max_length = 512
     return tokenizer
 
 
-def build_bert(folder: Path, *, hidden: int = 32, layers: int = 2, heads: int = 4) -> Path:
+def build_bert(folder: Path, *, hidden: int = 64, layers: int = 2, heads: int = 4) -> Path:
     from transformers import BertConfig, BertModel
 
     tokenizer = build_bert_tokenizer(folder)
@@ -53,7 +54,7 @@ def build_bert(folder: Path, *, hidden: int = 32, layers: int = 2, heads: int = 
     return folder
 
 
-def build_distilbert_qa(folder: Path, *, dim: int = 32, layers: int = 2, heads: int = 4) -> Path:
+def build_distilbert_qa(folder: Path, *, dim: int = 64, layers: int = 2, heads: int = 4) -> Path:
     from transformers import DistilBertConfig, DistilBertForQuestionAnswering
 
     tokenizer = build_bert_tokenizer(folder)
@@ -65,11 +66,10 @@ def build_distilbert_qa(folder: Path, *, dim: int = 32, layers: int = 2, heads: 
     return folder
 
 
-def build_bert2bert(folder: Path, *, hidden: int = 32, layers: int = 2, heads: int = 4,
+def build_bert2bert(folder: Path, *, hidden: int = 64, layers: int = 2, heads: int = 4,
                     intermediate: int | None = None, vocab_size: int | None = None) -> Path:
     """An EncoderDecoderModel of BertGeneration halves, tokenized the google/bert2bert way (<s>, </s>, <pad>)."""
-    from transformers import (BertGenerationConfig, BertGenerationDecoder, BertGenerationEncoder,
-                              EncoderDecoderModel)
+    from transformers import BertGenerationConfig, BertGenerationDecoder, BertGenerationEncoder, EncoderDecoderModel
 
     tokenizer = build_bert_tokenizer(folder, extra=("<pad>", "<s>", "</s>"))
     tokenizer.add_special_tokens({"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>"})
@@ -112,7 +112,7 @@ def _train_sentencepiece(folder: Path, vocab_size: int) -> Path:
     return prefix.with_suffix(".model")
 
 
-def build_marian(folder: Path, *, d_model: int = 32, layers: int = 2, heads: int = 4, ffn: int | None = None,
+def build_marian(folder: Path, *, d_model: int = 64, layers: int = 2, heads: int = 4, ffn: int | None = None,
                  spm_vocab: int = 300, vocab_size: int | None = None) -> Path:
     """A MarianMT with a SentencePiece vocabulary trained on the spot (``vocab_size`` pads the embedding)."""
     import sentencepiece as spm

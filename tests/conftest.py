@@ -57,7 +57,7 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 120) ->
 def launch_app(args: list[str], env: dict[str, str] | None = None, log_path: Path | None = None):
     """Start ``python app.py ARGS`` on a free loopback port; return (process, url)."""
     port = free_port()
-    log = open(log_path, "w") if log_path else subprocess.DEVNULL
+    log = log_path.open("w") if log_path else subprocess.DEVNULL  # noqa: SIM115 (the child process writes it)
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port), *args],
         cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,

@@ -127,7 +127,9 @@ def fetch(spec: ModelSpec, *, local_files_only: bool | None = None) -> Path:
             f"fetch it while online with `{download_command(spec)}`."
         ) from None
     except (HfHubHTTPError, OSError, ValueError) as exc:
-        raise ModelUnavailableError(f"Model {spec.key!r} could not be fetched from the hub ({type(exc).__name__}).") from None
+        raise ModelUnavailableError(
+            f"Model {spec.key!r} could not be fetched from the hub ({type(exc).__name__})."
+        ) from None
     return Path(folder)
 
 
@@ -185,7 +187,22 @@ def resolve_precision(requested: str, device: torch.device) -> tuple[str, list[s
     return precision, notes
 
 
-def _precision_kwargs(precision: str, device: torch.device) -> dict[str, Any]:
+def _cpu_4bit_skip_modules(model_class, folder: Path) -> list[str]:
+    """Layers bitsandbytes' CPU kernel can't pack (it needs out % 32 == 0 and in % 64 == 0, so a QA head
+    of 2 outputs fails), plus what transformers leaves unquantized by default (output embeddings)."""
+    from transformers import AutoConfig, EncoderDecoderModel
+    from transformers.quantizers.base import get_keys_to_not_convert
+
+    config = AutoConfig.from_pretrained(folder, trust_remote_code=False)
+    with torch.device("meta"):
+        skeleton = (EncoderDecoderModel(config=config) if model_class is EncoderDecoderModel
+                    else model_class.from_config(config))
+    odd = [name for name, module in skeleton.named_modules()
+           if isinstance(module, torch.nn.Linear) and (module.out_features % 32 or module.in_features % 64)]
+    return sorted(set(get_keys_to_not_convert(skeleton)) | set(odd))
+
+
+def _precision_kwargs(precision: str, device: torch.device, model_class, folder: Path) -> dict[str, Any]:
     if precision in ("fp32", "fp16", "bf16"):
         dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[precision]
         return {"dtype": dtype}
@@ -195,8 +212,9 @@ def _precision_kwargs(precision: str, device: torch.device) -> dict[str, Any]:
     if precision == "8bit":
         config = BitsAndBytesConfig(load_in_8bit=True)
     else:
-        config = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
-                                    bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=compute)
+        skip = _cpu_4bit_skip_modules(model_class, folder) if device.type == "cpu" else None
+        config = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                                    bnb_4bit_compute_dtype=compute, llm_int8_skip_modules=skip)
     device_map = {"": device.index or 0} if device.type == "cuda" else {"": "cpu"}
     return {"quantization_config": config, "device_map": device_map, "dtype": compute}
 
@@ -224,11 +242,12 @@ def _load_uncached(spec: ModelSpec, task: str, requested: str, attn: str) -> Loa
     config = _check_safe(folder, spec)
     device, device_name = device_and_name()
     precision, notes = resolve_precision(requested, device)
-    kwargs = _precision_kwargs(precision, device)
+    model_class = _model_class(task, config)
     try:
+        kwargs = _precision_kwargs(precision, device, model_class, folder)
         tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False,
                                                   **dict(spec.recipe.special_tokens))
-        model = _model_class(task, config).from_pretrained(
+        model = model_class.from_pretrained(
             folder, use_safetensors=True, trust_remote_code=False, attn_implementation=attn, **kwargs)
     except (OSError, ValueError, KeyError) as exc:
         raise ModelUnavailableError(f"Model {spec.key!r} could not be loaded: {_first_line(exc)}") from None

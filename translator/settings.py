@@ -35,7 +35,7 @@ class Settings:
     # most answers / n-best rows a request may ask for
     max_top_k: int = 20
     # models kept in memory together; the least recently used is evicted past this
-    cache_budget_mb: int = 6_000
+    cache_budget_mb: float = 6_000
     # precision used when a request says "auto"
     precision: str = "auto"
     # never contact the hub; resolve models from the local cache or bundled files only

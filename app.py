@@ -5,28 +5,48 @@ from __future__ import annotations
 import argparse
 import functools
 import logging
+import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import torch
+from fastapi.responses import JSONResponse
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
 
 import translator
 from translator import InputError, TranslatorError, get_registry, get_settings
-from translator.loading import device_and_name, get_cache, is_available
+from translator.loading import device_and_name, free_memory, get_cache, is_available
+from translator.ratelimit import RateLimiter
 from translator.settings import PRECISIONS
+
+try:  # on Hugging Face Spaces with ZeroGPU, GPU work must run inside @spaces.GPU
+    import spaces
+
+    on_gpu = spaces.GPU(duration=120)
+except ImportError:
+    def on_gpu(handler):
+        return handler
 
 log = logging.getLogger("app")
 
 TITLE = "BERT seq2seq studio"
 GENERIC_ERROR = "Something went wrong on the server while handling this request; it has been logged. Please try again."
+OUT_OF_MEMORY = "The model ran out of memory on this request; shorten the input or lower the number of beams."
 
 
 # -------------------------------------------------------------------- shared UI pieces
 
 
-def user_errors(handler: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn backend errors into one plain sentence for the user; log anything unexpected with its traceback."""
+def user_errors(handler: Callable[..., Any] | None = None, *, gpu: bool = True) -> Any:
+    """Wrap an event handler: backend errors become one plain sentence for the user; out-of-memory frees
+    what it can; anything unexpected is logged with its traceback. ``gpu`` handlers run under @spaces.GPU
+    on Spaces (use ``@user_errors(gpu=False)`` for handlers that run no model)."""
+    if handler is None:
+        return lambda function: user_errors(function, gpu=gpu)
 
     @functools.wraps(handler)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -36,11 +56,15 @@ def user_errors(handler: Callable[..., Any]) -> Callable[..., Any]:
             raise
         except TranslatorError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
+        except torch.OutOfMemoryError:
+            log.warning("out of memory in %s", handler.__name__)
+            free_memory()
+            raise gr.Error(OUT_OF_MEMORY, print_exception=False) from None
         except Exception:
             log.exception("unexpected error in %s", handler.__name__)
             raise gr.Error(GENERIC_ERROR, print_exception=False) from None
 
-    return wrapped
+    return on_gpu(wrapped) if gpu else wrapped
 
 
 def progress_callback(progress: gr.Progress) -> Callable[[float, str], None]:
@@ -132,37 +156,82 @@ def build_demo() -> gr.Blocks:
                 build_chunks_tab()
         refresh = gr.Button("Refresh status", size="sm")
         refresh.click(status_line, None, status, api_name="status", queue=False)
+    settings = get_settings()
+    blocks.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.queue_size)
     return blocks
 
 
 demo = build_demo()
 
 
+class RateLimitMiddleware(BaseHTTPMiddleware):
+    """Counts every request that starts work (queue joins and direct API calls) per client address."""
+
+    def __init__(self, app: Any, per_minute: int) -> None:
+        super().__init__(app)
+        self.limiter = RateLimiter(per_minute)
+
+    async def dispatch(self, request, call_next):
+        starts_work = request.method == "POST" and ("/queue/join" in request.url.path or "/call/" in request.url.path)
+        if starts_work:
+            forwarded = request.headers.get("x-forwarded-for", "")
+            client = forwarded.split(",")[0].strip() or (request.client.host if request.client else "unknown")
+            if not self.limiter.allow(client):
+                return JSONResponse({"detail": "Too many requests from your address; wait a minute and try again."},
+                                    status_code=429)
+        return await call_next(request)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=TITLE)
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for a LAN or a Space)")
-    parser.add_argument("--port", type=int, default=7860)
-    parser.add_argument("--share", action="store_true", help="open a public Gradio share link (needs --auth)")
-    parser.add_argument("--auth", help="user:password required to use the app")
+    # unset: GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (Spaces sets them), else 127.0.0.1:7860
+    parser.add_argument("--host", help="address to listen on (0.0.0.0 for a LAN)")
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--share", action="store_true", help="open a public Gradio share link (needs auth)")
+    parser.add_argument("--auth", help="user:password required to use the app (or TRANSLATOR_AUTH)")
+    parser.add_argument("--auth-file", help="a file of user:password lines")
+    parser.add_argument("--public-without-auth", action="store_true",
+                        help="accept that --share makes an app anyone on the internet can use")
     parser.add_argument("--precision", choices=PRECISIONS, help="default precision for models")
     parser.add_argument("--offline", action="store_true", default=None, help="never contact the Hugging Face Hub")
     parser.add_argument("--registry", help="a TOML or JSON file with extra models")
+    parser.add_argument("--rate-limit", type=int, help="requests per minute per client (0: off)")
     return parser.parse_args(argv)
+
+
+def read_auth(args: argparse.Namespace, env: dict[str, str]) -> list[tuple[str, str]]:
+    """user:password pairs from --auth, --auth-file and TRANSLATOR_AUTH; a malformed pair stops the app."""
+    entries = [args.auth, env.get("TRANSLATOR_AUTH")]
+    if args.auth_file:
+        entries += Path(args.auth_file).read_text(encoding="utf-8").splitlines()
+    pairs = []
+    for entry in filter(None, (e.strip() if e else e for e in entries)):
+        user, sep, password = entry.partition(":")
+        if not (sep and user and password):
+            sys.exit("Auth entries must look like user:password.")
+        pairs.append((user, password))
+    return pairs
 
 
 def main(argv: list[str] | None = None) -> None:
     global demo
     args = parse_args(argv)
-    translator.configure(get_settings().replace(
-        precision=args.precision, offline=args.offline, registry_file=args.registry))
+    auth = read_auth(args, dict(os.environ))
+    if args.share and not auth and not args.public_without_auth:
+        sys.exit("--share puts the app on the internet: add --auth user:password (or --auth-file, TRANSLATOR_AUTH),"
+                 " or --public-without-auth to accept a public app anyone can use.")
+    rate_limit = args.rate_limit
+    if rate_limit is None and (args.share or os.environ.get("SPACE_ID")):
+        rate_limit = 30  # public by default there; locally the limit stays off
+    settings = translator.configure(get_settings().replace(
+        precision=args.precision, offline=args.offline, registry_file=args.registry, rate_limit_per_minute=rate_limit))
     logging.basicConfig(level=logging.INFO)
-    auth = tuple(args.auth.split(":", 1)) if args.auth else None
-    if args.share and not auth:
-        sys.exit("--share opens the app to the internet; add --auth user:password.")
-    demo = build_demo()  # again: the flags may have changed the registry
-    demo.queue(default_concurrency_limit=1, max_size=64)
-    demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=auth,
-                show_error=False, enable_monitoring=False, max_file_size="10mb")
+    demo = build_demo()  # again: the flags may have changed the registry and the limits
+    demo.launch(
+        server_name=args.host, server_port=args.port, share=args.share, auth=auth or None,
+        show_error=False, enable_monitoring=False, max_file_size="1mb", footer_links=["api"],
+        app_kwargs={"middleware": [Middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)]},
+    )
 
 
 if __name__ == "__main__":

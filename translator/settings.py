@@ -44,6 +44,10 @@ class Settings:
     registry_file: str | None = None
     # requests per minute per client on public deployments; 0 turns the limit off
     rate_limit_per_minute: int = 0
+    # model-running requests served at once; on a 2-core CPU or one GPU, one at a time is fastest overall
+    concurrency_limit: int = 1
+    # requests that may wait in the queue; past this the app answers that it is busy
+    queue_size: int = 64
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:

@@ -5,12 +5,25 @@ Never imports gradio; app.py is the only UI.
 
 from __future__ import annotations
 
+from .attention import AttentionResult, TranslationAttention, attend, attend_translation
+from .chunking import Chunk, ChunkPlan, chunk_text, plan_chunks
 from .errors import InputError, ModelUnavailableError, TranslatorError
+from .finetune import Evaluation, FinetuneConfig, FinetuneResult, finetune
 from .loading import LoadedModel, get_cache, is_available, load_model
+from .qa import Answer, QAResult, Window, answer
 from .registry import ModelSpec, Recipe, get_registry
 from .settings import Settings, configure, get_settings
+from .summarize import DroppedSentence, Elbow, ScoredSentence, SummaryResult, summarize
+from .translate import Hypothesis, TranslatedChunk, TranslationResult, translate
+from .warmstart import WarmStart, warm_start
 
 __all__ = [
     "InputError", "LoadedModel", "ModelSpec", "ModelUnavailableError", "Recipe", "Settings", "TranslatorError",
     "configure", "get_cache", "get_registry", "get_settings", "is_available", "load_model",
 ]
+__all__ += ["Chunk", "ChunkPlan", "Hypothesis", "TranslatedChunk", "TranslationResult", "chunk_text", "plan_chunks",
+            "translate"]
+__all__ += ["Answer", "QAResult", "Window", "answer"]
+__all__ += ["DroppedSentence", "Elbow", "ScoredSentence", "SummaryResult", "summarize"]
+__all__ += ["AttentionResult", "TranslationAttention", "attend", "attend_translation"]
+__all__ += ["Evaluation", "FinetuneConfig", "FinetuneResult", "WarmStart", "finetune", "warm_start"]

@@ -15,7 +15,8 @@ import pysbd
 from pysbd.languages import LANGUAGE_CODES
 
 # paragraphs are separated by a blank line (two line breaks with only whitespace between) or U+2029
-PARAGRAPH_BREAK = re.compile(r"(?:\r\n|\r|\n|\u2028)\s*(?:\r\n|\r|\n|\u2028)|\u2029")
+LINE_BREAK = r"(?:\r\n|\r(?!\n)|\n|\u2028)"  # \r\n is one break, never two
+PARAGRAPH_BREAK = re.compile(rf"{LINE_BREAK}\s*{LINE_BREAK}|\u2029")
 # pysbd slows down superlinearly on long input, so it never sees more than this many characters at once
 SEGMENT_WINDOW = 4_000
 NON_SPACE = re.compile(r"\S")

@@ -41,6 +41,9 @@ log = logging.getLogger("app")
 TITLE = "BERT seq2seq studio"
 GENERIC_ERROR = "Something went wrong on the server while handling this request; it has been logged. Please try again."
 OUT_OF_MEMORY = "The model ran out of memory on this request; shorten the input or lower the number of beams."
+# every event that runs a model or a tokenizer shares one concurrency group: the device is one resource, and
+# fast tokenizers refuse to be used from two threads at once ("Already borrowed")
+MODEL_WORK = "model"
 
 
 # -------------------------------------------------------------------- shared UI pieces
@@ -177,7 +180,7 @@ def build_translate_tab() -> None:
     gr.Examples(TRANSLATE_EXAMPLES, [text])
     inputs = [text, model, precision, beams, n_best, length_penalty, no_repeat, chunk_tokens]
     outputs = [output, warnings, nbest, viewer, ran]
-    button.click(translate_text, inputs, outputs, api_name="translate")
+    button.click(translate_text, inputs, outputs, api_name="translate", concurrency_id=MODEL_WORK)
 
 
 QA_CONTEXT = (
@@ -239,7 +242,8 @@ def build_qa_tab() -> None:
         windows = gr.HTML(elem_id="qa-windows")
     gr.Examples(QA_EXAMPLES, [question, context])
     inputs = [question, context, model, precision, top_k, max_seq_len, doc_stride, max_answer_len, impossible, mode]
-    button.click(answer_question, inputs, [note, answers, highlighted, windows, ran], api_name="answer")
+    button.click(answer_question, inputs, [note, answers, highlighted, windows, ran], api_name="answer",
+                 concurrency_id=MODEL_WORK)
 
 
 SUMMARY_TEXT = (
@@ -301,7 +305,8 @@ def build_summarize_tab() -> None:
                          wrap=True, label="Every sentence, best rank first", elem_id="summarize-table")
     gr.Examples(SUMMARY_EXAMPLES, [text, num_sentences, ratio])
     inputs = [text, model, num_sentences, ratio, algorithm, min_length, max_length, use_first, layer]
-    button.click(summarize_text, inputs, [summary, source, elbow, table, notes, ran], api_name="summarize")
+    button.click(summarize_text, inputs, [summary, source, elbow, table, notes, ran], api_name="summarize",
+                 concurrency_id=MODEL_WORK)
 
 
 ATTENTION_MODES = [("Encoder: one text or a sentence pair", "encoder"),
@@ -447,7 +452,8 @@ def build_attention_tab() -> None:
     fit = {"fn": fit_attention_controls, "inputs": [result, view, kind, layer, heads], "outputs": [layer, heads],
            "api_visibility": "private", "queue": False}
     button.click(compute_attention, [mode, encoder_model, translation_model, text, text_pair, beams, precision,
-                                     *options], [result, shown, ran], api_name="attention").success(**fit)
+                                     *options], [result, shown, ran], api_name="attention",
+                 concurrency_id=MODEL_WORK).success(**fit)
     gr.on([control.input for control in options], redraw_attention, [result, *options], shown,
           api_name="attention_view", api_visibility="private").success(**fit)
     export.click(export_attention, [result, *options], files, api_name="attention_export",
@@ -500,7 +506,8 @@ def build_chunks_tab() -> None:
             ran = gr.Markdown()
             viewer = gr.HTML(elem_id="chunks-viewer")
     gr.Examples(CHUNK_EXAMPLES, [text, max_tokens, stride, mode])
-    button.click(plan_text, [text, model, max_tokens, stride, mode], [viewer, ran], api_name="chunks")
+    button.click(plan_text, [text, model, max_tokens, stride, mode], [viewer, ran], api_name="chunks",
+                 concurrency_id=MODEL_WORK)
 
 
 # -------------------------------------------------------------------- the app
@@ -523,6 +530,7 @@ def build_demo() -> gr.Blocks:
                 build_chunks_tab()
         refresh = gr.Button("Refresh status", size="sm")
         refresh.click(status_line, None, status, api_name="status", queue=False)
+        blocks.load(status_line, None, status, api_name=False, queue=False)  # fresh on every page load
     settings = get_settings()
     blocks.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.queue_size)
     return blocks

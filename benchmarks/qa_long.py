@@ -7,6 +7,7 @@ the same answer() code on the same windows; only ``batch_size`` differs, and the
 agree. Each setting runs ``--repeats`` times, alternating, and the best time counts.
 
     .venv/bin/python benchmarks/qa_long.py [--tokens 10000] [--batch-sizes 1 4 16 32] [--repeats 3]
+        [--max-seq-len 384] [--doc-stride 128]
 """
 
 from __future__ import annotations
@@ -45,9 +46,10 @@ def build_context(tokenizer, tokens: int, seed: int = 0) -> str:
     return " ".join(sentences)
 
 
-def timed(model: str, context: str, batch_size: int):
+def timed(model: str, context: str, batch_size: int, max_seq_len: int, doc_stride: int):
     started = time.perf_counter()
-    result = answer(QUESTION, context, model=model, top_k=5, batch_size=batch_size, mode="span")
+    result = answer(QUESTION, context, model=model, top_k=5, batch_size=batch_size, mode="span",
+                    max_seq_len=max_seq_len, doc_stride=doc_stride)
     return time.perf_counter() - started, result
 
 
@@ -56,6 +58,8 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=10_000)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 4, WINDOW_BATCH, 32])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--max-seq-len", type=int, default=384)
+    parser.add_argument("--doc-stride", type=int, default=128)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -63,21 +67,24 @@ def main() -> None:
         loaded = load_model(folder, "qa")
         context = build_context(loaded.tokenizer, args.tokens)
         n_tokens = len(loaded.tokenizer(context, add_special_tokens=False, verbose=False)["input_ids"])
-        timed(folder, context[:2_000], WINDOW_BATCH)  # warm-up: first-call costs out of the measurement
+        window = (args.max_seq_len, args.doc_stride)
+        timed(folder, context[:2_000], WINDOW_BATCH, *window)  # warm-up: first-call costs out of the measurement
         best: dict[int, float] = {}
         results = {}
         for _ in range(args.repeats):
             for batch_size in args.batch_sizes:
-                seconds, results[batch_size] = timed(folder, context, batch_size)
+                seconds, results[batch_size] = timed(folder, context, batch_size, *window)
                 best[batch_size] = min(best.get(batch_size, float("inf")), seconds)
 
     reference = results[args.batch_sizes[0]]
     windows = len(reference.windows)
     print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
           f"torch {torch.__version__}, device {loaded.device_name}")
+    # the machines are shared: the load says how much else was running
+    print(f"load average (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"model: distilbert-base-sized QA (dim 768, 6 layers, 12 heads), {loaded.precision}, random weights")
     print(f"context: {n_tokens:,} tokens, {len(context):,} characters -> {windows} windows "
-          f"(max_seq_len 384, doc_stride 128); best of {args.repeats}")
+          f"(max_seq_len {args.max_seq_len}, doc_stride {args.doc_stride}); best of {args.repeats}")
     print(f"{'batch_size':>10} {'seconds':>8} {'windows/s':>10} {'speed-up':>9}  same answers")
     for batch_size in args.batch_sizes:
         same = [(a.text, a.start, a.end) for a in results[batch_size].answers] == \

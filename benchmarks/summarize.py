@@ -59,6 +59,8 @@ def main() -> None:
     summarize(text[:5_000], num_sentences=3)  # warm-up: loading and first-call costs out of the measurement
     print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
           f"torch {torch.__version__}, device {encoder.device_name}")
+    # the machines are shared: the load says how much else was running
+    print(f"load average (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"document: {len(spans):,} sentences, {len(text):,} characters; model {OFFLINE_MINILM} "
           f"(all-MiniLM-L6-v2, sentence-transformers); best of {args.repeats}")
     seconds, _ = best_of(args.repeats, lambda: embeddings.embed_sentences([s.text for s in spans], encoder))

@@ -13,6 +13,6 @@ def test_import_translator_does_not_import_gradio():
 def test_client_lists_the_api(client):
     info = client.view_api(print_info=False, return_format="dict")
     endpoints = set(info["named_endpoints"])
-    assert "/status" in endpoints
+    assert {"/status", "/translate", "/answer", "/summarize", "/attention", "/chunks"} <= endpoints
     status = client.predict(api_name="/status")
     assert "Device:" in status and "CPU" in status

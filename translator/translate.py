@@ -1,10 +1,10 @@
 """translate(): long text through a seq2seq model (Marian, BERT2BERT, any AutoModelForSeq2SeqLM) with beam search.
 
 preprocess: sentences packed into chunks (plan_chunks), chunks sorted by length into
-batches under a token budget. forward: one ``model.generate`` per batch, each chunk
-capped at its own number of new tokens, then one teacher-forced pass that scores the
-hypotheses. postprocess: hypotheses decoded and put back in document order, joined with
-the source's own line and paragraph breaks.
+batches under a token budget (and a memory budget for the per-step scores). forward: one
+``model.generate`` per batch, each chunk capped at its own number of new tokens, so a
+chunk's output is the same in any batch as alone. postprocess: hypotheses decoded, scored
+and put back in document order, joined with the source's own line and paragraph breaks.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ MAX_NO_REPEAT_NGRAM = 20
 @dataclass(frozen=True)
 class Hypothesis:
     text: str
-    score: float  # sum of token log-probs / (generated tokens ** length_penalty), as generate() ranks beams
+    # sum of token log-probs / (generated tokens ** length_penalty): generate()'s beam score (greedy: same formula)
+    score: float
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,62 @@
+"""Faults inside handlers, on the app run in this process so a test can break its models on purpose."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from conftest import ROOT, free_port
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+from test_robustness import ENDPOINTS
+
+from translator import load_model
+
+
+@pytest.fixture(scope="module")
+def inprocess(tiny):
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    import app
+
+    blocks = app.build_demo()
+    _, url, _ = blocks.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True,
+                              show_error=False, quiet=True)
+    yield app, Client(url, verbose=False)
+    blocks.close()
+
+
+def test_out_of_memory_is_friendly_and_the_next_request_succeeds(inprocess, monkeypatch):
+    _, client = inprocess
+    args = ENDPOINTS["/translate"][0]
+    loaded = load_model(args[1], "translation", args[2])
+
+    def out_of_memory(*_args, **_kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
+
+    monkeypatch.setattr(loaded.model, "forward", out_of_memory)
+    with pytest.raises(AppError, match="ran out of memory.*shorten the input or lower the number of beams"):
+        client.predict(*args, api_name="/translate")
+    monkeypatch.undo()
+    translation = client.predict(*args, api_name="/translate")[0]
+    assert isinstance(translation, str) and translation
+
+
+def test_a_handler_that_raises_once_does_not_block_the_queue(inprocess, monkeypatch, caplog):
+    app, client = inprocess
+    real = app.translator.chunk_text
+    calls = []
+
+    def broken_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a bug that must not reach the user")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(app.translator, "chunk_text", broken_once)
+    with pytest.raises(AppError) as error:
+        client.predict(*ENDPOINTS["/chunks"][0], api_name="/chunks")
+    assert "Something went wrong" in str(error.value) and "a bug" not in str(error.value)
+    assert "a bug that must not reach the user" in caplog.text  # logged with its traceback on the server
+    viewer, _ = client.predict(*ENDPOINTS["/chunks"][0], api_name="/chunks")
+    assert "One sentence." in viewer

@@ -2,7 +2,8 @@
 
 The document is random sentences of 12-24 common words, ten to a paragraph. Each row is one
 full summarize() call (segmentation, embedding, clustering, scores, elbow curve); the
-embedding alone is timed too, so the clustering's share is visible. Best of ``--repeats``.
+embedding alone is timed too, so the clustering's share is visible. Rows alternate, best of
+``--repeats`` each.
 
     .venv/bin/python benchmarks/summarize.py [--sentences 1000] [--repeats 3]
 """
@@ -38,15 +39,6 @@ def build_document(n: int, seed: int = 0) -> str:
     return "\n\n".join(" ".join(lines[i:i + 10]) for i in range(0, n, 10))
 
 
-def best_of(repeats: int, run: Callable[[], object]) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeats):
-        started = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - started)
-    return min(times), result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sentences", type=int, default=1_000)
@@ -63,18 +55,25 @@ def main() -> None:
     print(f"load average (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"document: {len(spans):,} sentences, {len(text):,} characters; model {OFFLINE_MINILM} "
           f"(all-MiniLM-L6-v2, sentence-transformers); best of {args.repeats}")
-    seconds, _ = best_of(args.repeats, lambda: embeddings.embed_sentences([s.text for s in spans], encoder))
-    print(f"{'embedding only':<40} {seconds:>7.2f} s {len(spans) / seconds:>8.0f} sentences/s")
-    runs = [("kmeans, ratio 0.2", dict(algorithm="kmeans")),
-            ("kmeans, 10 sentences", dict(algorithm="kmeans", num_sentences=10)),
-            ("gmm, ratio 0.2", dict(algorithm="gmm")),
-            ("gmm, 10 sentences", dict(algorithm="gmm", num_sentences=10))]
-    for label, kwargs in runs:
-        seconds, result = best_of(args.repeats, lambda kwargs=kwargs: summarize(text, **kwargs))
-        picked = sum(s.selected for s in result.sentences)
-        print(f"{'summarize(): ' + label:<40} {seconds:>7.2f} s {len(spans) / seconds:>8.0f} sentences/s "
-              f"({picked} picked)")
-
+    texts = [s.text for s in spans]
+    runs: dict[str, Callable[[], object]] = {
+        "embedding only": lambda: embeddings.embed_sentences(texts, encoder),
+        "summarize(): kmeans, ratio 0.2": lambda: summarize(text, algorithm="kmeans"),
+        "summarize(): kmeans, 10 sentences": lambda: summarize(text, algorithm="kmeans", num_sentences=10),
+        "summarize(): gmm, ratio 0.2": lambda: summarize(text, algorithm="gmm"),
+        "summarize(): gmm, 10 sentences": lambda: summarize(text, algorithm="gmm", num_sentences=10),
+    }
+    best: dict[str, float] = {}
+    results: dict[str, object] = {}
+    for _ in range(args.repeats):  # alternating, so every row sees the same mix of quiet and busy moments
+        for label, run in runs.items():
+            started = time.perf_counter()
+            results[label] = run()
+            best[label] = min(best.get(label, float("inf")), time.perf_counter() - started)
+    for label, seconds in best.items():
+        result = results[label]
+        picked = f" ({sum(s.selected for s in result.sentences)} picked)" if hasattr(result, "sentences") else ""
+        print(f"{label:<40} {seconds:>7.2f} s {len(spans) / seconds:>8.0f} sentences/s{picked}")
 
 if __name__ == "__main__":
     main()

@@ -18,8 +18,11 @@ from .loading import LoadedModel, device_and_name, fetch, get_cache, resolve_spe
 from .registry import OFFLINE_MINILM, ModelSpec, get_registry
 from .settings import get_settings
 
-# sentences per forward pass; short sentences, so a large batch is cheap
-BATCH_SIZE = 64
+# sentences per forward pass. Sentences are short, so a sentence encoder takes many at once (fewer,
+# larger forwards also lose less to thread synchronization on a busy CPU); a layer of any BERT may
+# see 512-token inputs, whose attention maps grow with the batch, so it takes fewer
+SENTENCE_BATCH = 128
+LAYER_BATCH = 32
 
 Progress = Callable[[float, str], None]
 
@@ -73,7 +76,7 @@ def _load_sentence_transformer(spec: ModelSpec) -> LoadedModel:
 def embed_sentences(texts: Sequence[str], encoder: LoadedModel) -> np.ndarray:
     """Unit-length sentence embeddings from a SentenceTransformer. Shape (len(texts), dim), float32."""
     with torch.inference_mode():
-        vectors = encoder.model.encode(list(texts), batch_size=BATCH_SIZE, convert_to_numpy=True,
+        vectors = encoder.model.encode(list(texts), batch_size=SENTENCE_BATCH, convert_to_numpy=True,
                                        normalize_embeddings=True, show_progress_bar=False)
     return np.asarray(vectors, dtype=np.float32)
 
@@ -92,8 +95,8 @@ def embed_layer(texts: Sequence[str], loaded: LoadedModel, layer: int,
     # similar lengths together, so little of each batch is padding
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     vectors = np.zeros((len(texts), loaded.model.config.hidden_size), dtype=np.float32)
-    for first in range(0, len(order), BATCH_SIZE):
-        rows = order[first:first + BATCH_SIZE]
+    for first in range(0, len(order), LAYER_BATCH):
+        rows = order[first:first + LAYER_BATCH]
         inputs = tokenizer([texts[i] for i in rows], padding=True, truncation=True, max_length=limit,
                            return_tensors="pt", add_special_tokens=loaded.recipe.add_special_tokens)
         inputs = {k: v.to(loaded.device) for k, v in inputs.items()}

@@ -6,6 +6,7 @@ and range here, on the backend side, whatever the UI's sliders allow.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
@@ -32,7 +33,9 @@ def text_arg(name: str, value: object, max_chars: int) -> str:
 
 def int_arg(name: str, value: object, low: int, high: int | None = None) -> int:
     """``value`` as an int in ``[low, high]``; integral floats (what some UI widgets send) are accepted."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+    # NaN and infinity are floats too, and int() of them raises
+    if (isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
+            or value != int(value)):
         raise InputError(f"{name} must be a whole number, not {value!r}.")
     number = int(value)
     if number < low or (high is not None and number > high):

@@ -18,8 +18,6 @@ import platform
 import random
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -30,6 +28,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import builders  # noqa: E402
+from timing import best_of  # noqa: E402
 
 from translator import attend, attend_translation, load_model, views  # noqa: E402
 from translator.registry import OFFLINE_MINILM  # noqa: E402
@@ -40,15 +39,6 @@ BERT_BASE = dict(hidden=768, layers=12, heads=12)
 # generation times a lower bound
 OPUS_MT = dict(d_model=512, layers=6, heads=8, ffn=2048)
 VIEWS = ("head", "model", "heatmap", "rollout")
-
-
-def best_of(repeats: int, run: Callable[[], object]) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeats):
-        started = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - started)
-    return min(times), result
 
 
 def words_for(tokenizer, tokens: int, seed: int = 0) -> str:

@@ -22,7 +22,7 @@ from starlette.middleware.base import BaseHTTPMiddleware
 
 import translator
 from translator import InputError, TranslatorError, get_registry, get_settings, views
-from translator.attention import PAIR_FILTERS, npz_bytes
+from translator.attention import PAIR_FILTERS, write_npz
 from translator.checks import choice_arg
 from translator.loading import device_and_name, free_memory, get_cache, is_available
 from translator.ratelimit import RateLimiter
@@ -63,7 +63,7 @@ def user_errors(handler: Callable[..., Any] | None = None, *, gpu: bool = True) 
         except gr.Error:
             raise
         except TranslatorError as exc:
-            raise gr.Error(str(exc), print_exception=False) from None
+            raise gr.Error(error_text(exc), print_exception=False) from None
         except torch.OutOfMemoryError:
             log.warning("out of memory in %s", handler.__name__)
             free_memory()
@@ -73,6 +73,12 @@ def user_errors(handler: Callable[..., Any] | None = None, *, gpu: bool = True) 
             raise gr.Error(GENERIC_ERROR, print_exception=False) from None
 
     return on_gpu(wrapped) if gpu else wrapped
+
+
+def error_text(exc: Exception) -> str:
+    """A backend message made safe for gradio's toast, which renders it as HTML: messages can quote what a
+    caller sent (``not '<img ...>'``), so ``&`` and ``<`` are escaped and no markup survives."""
+    return str(exc).replace("&", "&amp;").replace("<", "&lt;")
 
 
 def progress_callback(progress: gr.Progress) -> Callable[[float, str], None]:
@@ -270,7 +276,7 @@ def summarize_text(text: str, model: str, num_sentences: float, ratio: float, al
     result = translator.summarize(
         text, model=key, num_sentences=num_sentences or None, ratio=ratio, algorithm=algorithm,
         min_length=min_length, max_length=max_length, use_first=use_first,
-        hidden=None if layer == SENTENCE_EMBEDDING else int(layer),  # gradio checked it is one of LAYERS
+        hidden=None if choice_arg("Sentence vectors", layer, LAYERS) == SENTENCE_EMBEDDING else int(layer),
         progress=progress_callback(progress))
     chosen = sum(s.selected for s in result.sentences)
     return (result.summary, views.summary_source_html(text, result), views.elbow_figure(result.elbow, chosen),
@@ -391,14 +397,15 @@ def export_attention(result: Any, view: str, kind: str, layer: float, heads: lis
     rendered = views.attention_view(result, options)
     folder = export_folder()
     name = f"attention-{options.view}"
-    files = {f"{name}.svg": rendered.svg.encode(), f"{name}.png": views.attention_png(rendered),
-             "attention-arrays.npz": npz_bytes(result)}
+    files = {f"{name}.svg": rendered.svg.encode(), f"{name}.png": views.attention_png(rendered)}
     view_json = views.attention_json(rendered)
     if view_json is not None:
         files[f"{name}.json"] = view_json.encode()
     for filename, data in files.items():
         (folder / filename).write_bytes(data)
-    return [str(folder / filename) for filename in files]
+    # written straight to disk: the raw arrays can be hundreds of MB, too many to copy into memory first
+    write_npz(result, folder / "attention-arrays.npz")
+    return [str(folder / filename) for filename in [*files, "attention-arrays.npz"]]
 
 
 def show_attention_mode(mode: str) -> tuple[Any, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import io
 
 import numpy as np
@@ -21,6 +22,7 @@ from translator.attention import (
     rollout,
     select,
     to_words,
+    write_npz,
 )
 from translator.registry import OFFLINE_MINILM
 
@@ -291,8 +293,22 @@ def test_npz_holds_the_raw_result(minilm):
     assert set(arrays(minilm)) == set(loaded.files)
 
 
+def test_write_npz_writes_what_npz_bytes_holds(minilm, tmp_path):
+    write_npz(minilm, tmp_path / "a.npz")
+    on_disk, in_memory = np.load(tmp_path / "a.npz"), np.load(io.BytesIO(npz_bytes(minilm)))
+    assert set(on_disk.files) == set(in_memory.files)
+    for name in on_disk.files:
+        np.testing.assert_array_equal(on_disk[name], in_memory[name])
+
+
 def test_results_are_frozen_dataclasses_of_plain_types(minilm):
     assert isinstance(minilm, AttentionResult) and not isinstance(minilm, TranslationAttention)
     with pytest.raises(AttributeError):
         minilm.tokens = []  # type: ignore[misc]
     assert all(isinstance(t, str) for t in minilm.tokens)
+
+
+def test_attend_defaults_to_the_embedded_minilm_like_the_other_public_functions():
+    assert inspect.signature(attend).parameters["model"].default == OFFLINE_MINILM
+    assert inspect.signature(attend_translation).parameters["model"].default == "opus-mt-en-de"
+    assert attend("The cat sat.").model == OFFLINE_MINILM

@@ -60,3 +60,17 @@ def test_a_handler_that_raises_once_does_not_block_the_queue(inprocess, monkeypa
     assert "a bug that must not reach the user" in caplog.text  # logged with its traceback on the server
     viewer, _ = client.predict(*ENDPOINTS["/chunks"][0], api_name="/chunks")
     assert "One sentence." in viewer
+
+
+def test_an_error_that_quotes_the_caller_carries_no_markup(inprocess, monkeypatch):
+    """gradio's toast renders a gr.Error message as HTML; a backend message quoting what was sent stays text."""
+    app, client = inprocess
+
+    def refuses(*_args, **_kwargs):
+        raise app.InputError("Mode must be one of sentences, windows, not '<img src=x onerror=alert(1)>' & co.")
+
+    monkeypatch.setattr(app.translator, "chunk_text", refuses)
+    with pytest.raises(AppError) as error:
+        client.predict(*ENDPOINTS["/chunks"][0], api_name="/chunks")
+    message = str(error.value)
+    assert "Mode must be one of" in message and "<" not in message and "&lt;img" in message and "&amp; co" in message

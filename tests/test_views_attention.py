@@ -152,6 +152,13 @@ def test_fitted_options_follow_the_model_size():
     assert decoder.layer == 1
 
 
+@pytest.mark.parametrize("layer", [float("nan"), float("inf")])
+def test_a_layer_that_is_no_number_gets_a_sentence_not_a_crash(layer):
+    result = encoder_result(TOKENS)
+    with pytest.raises(InputError, match="Layer must be a whole number"):
+        views.attention_view(result, views.fitted(views.AttentionOptions(layer=layer), result))
+
+
 def test_json_export_holds_the_numbers_on_screen():
     result = encoder_result(TOKENS)
     rendered = views.attention_view(result, views.AttentionOptions(view="heatmap", layer=1, heads=(2,)))

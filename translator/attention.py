@@ -27,7 +27,8 @@ import io
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
 import torch
@@ -35,6 +36,7 @@ import torch
 from .checks import int_arg, text_arg
 from .errors import InputError, ModelUnavailableError
 from .loading import LoadedModel, load_model
+from .registry import OFFLINE_MINILM
 from .settings import get_settings
 
 KINDS = ("encoder", "decoder", "cross")
@@ -255,7 +257,7 @@ def _report(progress: Progress | None, fraction: float, message: str) -> None:
         progress(fraction, message)
 
 
-def attend(text: str, *, text_pair: str | None = None, model: str, word_level: bool = False,
+def attend(text: str, *, text_pair: str | None = None, model: str = OFFLINE_MINILM, word_level: bool = False,
            precision: str = "auto", max_tokens: int | None = None,
            progress: Progress | None = None) -> AttentionResult:
     """Self-attention of every layer and head of an encoder for ``text`` (and ``text_pair``).
@@ -323,7 +325,7 @@ def _new_token_cap(loaded: LoadedModel, cap: int) -> int:
     return max(1, min(get_settings().max_new_tokens, cap, positions) - 1)
 
 
-def attend_translation(source: str, *, model: str, num_beams: int = 1, word_level: bool = False,
+def attend_translation(source: str, *, model: str = "opus-mt-en-de", num_beams: int = 1, word_level: bool = False,
                        precision: str = "auto", max_tokens: int | None = None,
                        progress: Progress | None = None) -> TranslationAttention:
     """Translate ``source``, then return encoder, decoder and cross-attention on the generated text.
@@ -524,8 +526,13 @@ def arrays(result: AttentionResult | TranslationAttention) -> dict[str, np.ndarr
     return out
 
 
-def npz_bytes(result: AttentionResult | TranslationAttention) -> bytes:
+def write_npz(result: AttentionResult | TranslationAttention, file: str | Path | IO[bytes]) -> None:
     """The raw result as an uncompressed .npz (attention weights barely compress; writing stays fast)."""
+    np.savez(file, **arrays(result))
+
+
+def npz_bytes(result: AttentionResult | TranslationAttention) -> bytes:
+    """``write_npz`` into memory."""
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays(result))
+    write_npz(result, buffer)
     return buffer.getvalue()

@@ -34,8 +34,8 @@ def text_arg(name: str, value: object, max_chars: int) -> str:
 def int_arg(name: str, value: object, low: int, high: int | None = None) -> int:
     """``value`` as an int in ``[low, high]``; integral floats (what some UI widgets send) are accepted."""
     # NaN and infinity are floats too, and int() of them raises
-    if (isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
-            or value != int(value)):
+    if (isinstance(value, bool) or not isinstance(value, int | float)
+            or (isinstance(value, float) and (not math.isfinite(value) or value != int(value)))):
         raise InputError(f"{name} must be a whole number, not {value!r}.")
     number = int(value)
     if number < low or (high is not None and number > high):
@@ -46,7 +46,8 @@ def int_arg(name: str, value: object, low: int, high: int | None = None) -> int:
 
 def float_arg(name: str, value: object, low: float, high: float) -> float:
     """``value`` as a float in ``[low, high]``."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= float(value) <= high:
+    # comparing before float(): an int too large for a float makes float() raise OverflowError
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
         raise InputError(f"{name} must be a number between {low} and {high}, not {value!r}.")
     return float(value)
 

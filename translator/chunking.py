@@ -28,7 +28,7 @@ from .checks import choice_arg, int_arg, text_arg
 from .errors import InputError, ModelUnavailableError
 from .loading import fetch, resolve_spec
 from .registry import ModelSpec, get_registry
-from .segment import Span, sentences
+from .segment import Span, end_before_space, sentences, skip_space
 from .settings import get_settings
 
 MODES = ("sentences", "windows")
@@ -87,7 +87,7 @@ def _align_pieces(text: str, pieces: list[str]) -> list[tuple[int, int]]:
     pos = 0
     for piece in pieces:
         bare = piece.replace("\u2581", "").removeprefix("##")
-        start = _skip_space(text, pos)
+        start = skip_space(text, pos)
         found = _find_near(text, bare, start)
         if found < 0:
             offsets.append((start, start))
@@ -113,21 +113,9 @@ def _tile(text: str, raw: list[tuple[int, int]]) -> list[tuple[int, int]]:
     starts = [a for a, _ in raw]
     for i in range(1, len(starts)):
         starts[i] = max(starts[i], starts[i - 1])  # offsets must never go back
-    starts[0] = min(starts[0], _skip_space(text, 0))
-    ends = [_end_before_space(text, a, b) for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+    starts[0] = min(starts[0], skip_space(text, 0))
+    ends = [end_before_space(text, a, b) for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
     return list(zip(starts, ends, strict=True))
-
-
-def _skip_space(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos].isspace():
-        pos += 1
-    return pos
-
-
-def _end_before_space(text: str, start: int, end: int) -> int:
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return end
 
 
 def count_tokens(text: str, tokenizer: Any) -> int:

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from .errors import InputError, ModelUnavailableError
-from .loading import LoadedModel, device_and_name, fetch, get_cache, resolve_spec
+from .loading import LoadedModel, _first_line, device_and_name, fetch, get_cache, resolve_spec
 from .registry import OFFLINE_MINILM, ModelSpec, get_registry
 from .settings import get_settings
 
@@ -63,7 +63,8 @@ def _load_sentence_transformer(spec: ModelSpec) -> LoadedModel:
         encoder = SentenceTransformer(str(folder), device=str(device), trust_remote_code=False,
                                       local_files_only=True, model_kwargs={"use_safetensors": True})
     except (OSError, ValueError, KeyError) as exc:
-        raise ModelUnavailableError(f"Model {spec.key!r} could not be loaded as a sentence encoder ({exc}).") from None
+        raise ModelUnavailableError(
+            f"Model {spec.key!r} could not be loaded as a sentence encoder: {_first_line(exc)}") from None
     encoder.eval()
     footprint = sum(p.numel() * p.element_size() for p in encoder.parameters())
     return LoadedModel(

@@ -70,7 +70,7 @@ def resolve_spec(model: str, task: str) -> ModelSpec:
         if task not in spec.tasks:
             raise InputError(f"Model {model!r} is not made for {task}; it serves {', '.join(spec.tasks)}.")
         return spec
-    if Path(model).is_dir():
+    if _is_dir(model):
         return ModelSpec(key=model, tasks=(task,), path=str(Path(model).resolve()))
     parts = model.split("/")
     if len(parts) == 2 and all(p and not p.startswith(".") for p in parts) and not model.startswith("/"):
@@ -79,6 +79,14 @@ def resolve_spec(model: str, task: str) -> ModelSpec:
         f"Unknown model {model!r}: it is not a registry key ({', '.join(registry.keys())}), "
         "an existing directory, or a hub id like 'org/name'."
     )
+
+
+def _is_dir(name: str) -> bool:
+    """Whether ``name`` is an existing directory; a name the OS refuses (too long, say) is not one."""
+    try:
+        return Path(name).is_dir()
+    except OSError:  # Path.is_dir() lets ENAMETOOLONG through
+        return False
 
 
 _hub_state: dict[str, float | bool] = {"checked_at": 0.0, "reachable": False}
@@ -137,7 +145,12 @@ def _check_safe(folder: Path, spec: ModelSpec) -> dict:
     config_file = folder / "config.json"
     if not config_file.is_file():
         raise ModelUnavailableError(f"Model {spec.key!r} has no config.json in {folder}.")
-    config = json.loads(config_file.read_text(encoding="utf-8"))
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+    except ValueError:  # broken JSON or not UTF-8
+        config = None
+    if not isinstance(config, dict):
+        raise ModelUnavailableError(f"Model {spec.key!r} has a config.json in {folder} that is not a JSON object.")
     if "auto_map" in config or config.get("trust_remote_code"):
         raise ModelUnavailableError(
             f"Model {spec.key!r} needs custom code from its repository, which this app never runs."
@@ -175,8 +188,9 @@ def resolve_precision(requested: str, device: torch.device) -> tuple[str, list[s
     notes: list[str] = []
     precision = requested
     if precision in ("8bit", "4bit") and not bitsandbytes_available():
-        notes.append(f"{precision} needs bitsandbytes, which is not installed; loaded fp32 instead.")
-        return ("fp16" if cuda else "fp32"), notes
+        fallback = "fp16" if cuda else "fp32"
+        notes.append(f"{precision} needs bitsandbytes, which is not installed; loaded {fallback} instead.")
+        return fallback, notes
     if precision == "8bit" and not cuda:
         # bitsandbytes' int8 matmul runs on CUDA only; NF4 is its quantization that runs on a CPU
         notes.append("8bit needs a CUDA GPU; loaded 4bit (NF4) instead, which bitsandbytes runs on a CPU.")
@@ -300,18 +314,20 @@ class ModelCache:
             del self._pending[key]
             self._models[key] = loaded
             self.loads += 1
-            self._evict_over_budget(keep=key)
+            evicted = self._evict_over_budget(keep=key)
         future.set_result(loaded)
+        if evicted:  # outside the lock: gc.collect() is slow, and cache hits must not wait for it
+            free_memory()
         return loaded
 
-    def _evict_over_budget(self, keep: tuple) -> None:
+    def _evict_over_budget(self, keep: tuple) -> bool:
+        """Drop least recently used models until the cache fits its budget; whether any went. Lock held."""
         evicted = False
         while self.total_bytes() > self.budget_bytes and len(self._models) > 1:
             oldest = next(k for k in self._models if k != keep)
             del self._models[oldest]
             evicted = True
-        if evicted:
-            free_memory()
+        return evicted
 
     def total_bytes(self) -> int:
         return sum(m.footprint_bytes for m in self._models.values())

@@ -262,7 +262,8 @@ def select_spans(start_logits: np.ndarray, end_logits: np.ndarray, desired: np.n
     null_score = (start[0] * end[0]).item()
     start[0] = end[0] = 0.0  # position 0 ([CLS]) is never a span
     # (tokens, tokens): scores[s, e] = p(s) * p(e), kept for s <= e < s + max_answer_len
-    scores = np.tril(np.triu(np.outer(start, end)), max_answer_len - 1)
+    # (the diagonal offset capped at the window: numpy can't take a huge max_answer_len)
+    scores = np.tril(np.triu(np.outer(start, end)), min(max_answer_len, len(start)) - 1)
     flat = scores.ravel()
     if n_best == 1:
         order = np.array([np.argmax(flat)])

@@ -51,12 +51,12 @@ def paragraphs(text: str) -> list[Span]:
 
 def sentences(text: str, language: str = "en") -> list[Span]:
     """Sentences inside each paragraph; ``language`` is an ISO 639-1 code (pysbd's rules, English if unknown)."""
-    code = language if language in LANGUAGE_CODES else "en"
+    code = language if isinstance(language, str) and language in LANGUAGE_CODES else "en"
     spans: list[Span] = []
     for para in paragraphs(text):
         starts = _sentence_starts(text, para.char_start, para.char_end, code)
         for a, b in zip(starts, [*starts[1:], para.char_end], strict=True):
-            b = _end_before_space(text, a, b)  # a is never whitespace
+            b = end_before_space(text, a, b)  # a is never whitespace
             spans.append(Span(len(spans), text[a:b], a, b, para.index))
     return spans
 
@@ -74,7 +74,7 @@ def _sentence_starts(text: str, start: int, end: int, language: str) -> list[int
             pos = found[-1]
         else:
             starts += found
-            pos = _skip_space(text, cut, end)
+            pos = skip_space(text, cut, end)
     return starts
 
 
@@ -112,7 +112,9 @@ def _pysbd_starts(text: str, start: int, end: int, language: str) -> list[int]:
     return starts
 
 
-def _skip_space(text: str, pos: int, end: int) -> int:
+def skip_space(text: str, pos: int, end: int | None = None) -> int:
+    """The first non-whitespace position in ``text[pos:end]``, or ``end``."""
+    end = len(text) if end is None else end
     match = NON_SPACE.search(text, pos, end)
     return match.start() if match else end
 
@@ -122,10 +124,11 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     match = NON_SPACE.search(text, start, end)
     if match is None:
         return None
-    return match.start(), _end_before_space(text, match.start(), end)
+    return match.start(), end_before_space(text, match.start(), end)
 
 
-def _end_before_space(text: str, start: int, end: int) -> int:
+def end_before_space(text: str, start: int, end: int) -> int:
+    """``end`` moved back past trailing whitespace, never before ``start``."""
     while end > start and text[end - 1].isspace():
         end -= 1
     return end

@@ -216,7 +216,7 @@ def _translate_batch(loaded: LoadedModel, batch: list[Chunk], options: _Options)
     with torch.inference_mode():
         out = loaded.model.generate(
             **encoded, **_generation_kwargs(options, max(caps)),
-            stopping_criteria=StoppingCriteriaList([_NewTokenCaps(torch.tensor(caps), 1)]),
+            stopping_criteria=StoppingCriteriaList([_NewTokenCaps(torch.tensor(caps, device=loaded.device), 1)]),
         )
     sequences = out.sequences  # (batch * n_best, 1 + new tokens); column 0 is the decoder start token
     lengths, ended = _generated_lengths(sequences, caps, options.num_return_sequences,

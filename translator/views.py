@@ -9,6 +9,7 @@ import dataclasses
 import html
 import io
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -262,14 +263,10 @@ def summary_notes(result: Any) -> str:
     """HTML: warnings, and what the length filters dropped and why."""
     parts = [f"<p>⚠️ {esc(w)}</p>" for w in result.warnings]
     if result.dropped:
-        items = "".join(f"<li>#{d.index + 1} ({esc(d.reason)}): {esc(_short_text(d.text))}</li>"
+        items = "".join(f"<li>#{d.index + 1} ({esc(d.reason)}): {esc(_short(d.text, 120))}</li>"
                         for d in result.dropped)
         parts.append(f"<p><b>{len(result.dropped)} sentence(s) dropped by the length filters:</b></p><ul>{items}</ul>")
     return "".join(parts) or "<p>No sentence was dropped by the length filters.</p>"
-
-
-def _short_text(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def elbow_figure(elbow: Any, chosen_k: int | None = None) -> Figure:
@@ -342,8 +339,9 @@ class RenderedAttention:
     heads: int
 
 
-def _short(label: str) -> str:
-    return label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "…"
+def _short(label: str, limit: int = LABEL_CHARS) -> str:
+    """``label`` cut to ``limit`` characters, the last one an ellipsis when it was longer."""
+    return label if len(label) <= limit else label[:limit - 1] + "…"
 
 
 def _numbers(values: Sequence[int]) -> str:
@@ -613,7 +611,9 @@ def attention_shape(result: Any, options: AttentionOptions) -> tuple[int, int]:
 def fitted(options: AttentionOptions, result: Any) -> AttentionOptions:
     """Options made to fit ``result``: layer clamped into range, heads it lacks dropped (models differ in size)."""
     layers, heads = attention_shape(result, options)
-    layer = min(max(int(options.layer), 1), layers) if isinstance(options.layer, int | float) else options.layer
+    # anything else (text, NaN, infinity) is left for _check_view to refuse in a sentence
+    clampable = isinstance(options.layer, int | float) and math.isfinite(options.layer)
+    layer = min(max(int(options.layer), 1), layers) if clampable else options.layer
     kept = tuple(h for h in options.heads if not isinstance(h, int | float) or 1 <= h <= heads)
     return dataclasses.replace(options, layer=layer, heads=kept)
 

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import threading
 import time
 
@@ -150,3 +152,10 @@ def test_checkpoint_needing_remote_code(tiny, tmp_path):
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelUnavailableError, match="never runs"):
         load_model(str(folder), "encoder")
+
+
+def test_download_command_says_the_hub_is_unreachable():
+    result = subprocess.run([sys.executable, "-m", "translator", "download", "opus-mt-en-de"], capture_output=True,
+                            text=True, timeout=120, env={"HF_HUB_OFFLINE": "1", "PATH": ""})
+    assert result.returncode == 1
+    assert "opus-mt-en-de" in result.stderr and "can't be" in result.stderr and "Traceback" not in result.stderr

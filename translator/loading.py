@@ -130,6 +130,10 @@ def fetch(spec: ModelSpec, *, local_files_only: bool | None = None) -> Path:
         folder = snapshot_download(spec.hub_id, revision=spec.revision, allow_patterns=ALLOW_PATTERNS,
                                    local_files_only=offline)
     except LocalEntryNotFoundError:
+        if local_files_only is False:  # a download was asked for (the download command) and failed
+            raise ModelUnavailableError(
+                f"Model {spec.key!r} can't be downloaded: the hub can't be reached from this machine."
+            ) from None
         raise ModelUnavailableError(
             f"Model {spec.key!r} is not in the local cache and the hub can't be reached; "
             f"fetch it while online with `{download_command(spec)}`."

@@ -44,17 +44,10 @@ PAIR_FILTERS = ("all", "A->A", "B->B", "A->B", "B->A")
 Progress = Callable[[float, str], None]
 
 
-@dataclass(frozen=True, eq=False)
-class AttentionResult:
-    tokens: list[str]  # one label per position: sub-word pieces, or words when word_level
-    attentions: np.ndarray  # (layers, heads, q, k) float32; every row sums to 1
-    special: list[bool]  # [CLS], [SEP], <pad>...: what "hide special tokens" drops ([UNK] is content)
-    segments: list[int]  # 0 = text, 1 = text_pair; a special token belongs to the sentence it opens or closes
-    words: list[int]  # the word each position belongs to; a special token is a word of its own
-    word_labels: list[str]  # one label per word, cut from the text with the tokenizer's offsets
-    word_level: bool
-    n_input_tokens: int  # tokens the input had before the token cap
-    cut: str  # "" or one sentence on what the token cap cut
+@dataclass(frozen=True, eq=False, kw_only=True)
+class RunInfo:
+    """What ran, shared by both attention results (keyword-only, so subclasses list their own fields first)."""
+
     model: str
     device: str
     precision: str
@@ -64,7 +57,20 @@ class AttentionResult:
 
 
 @dataclass(frozen=True, eq=False)
-class TranslationAttention:
+class AttentionResult(RunInfo):
+    tokens: list[str]  # one label per position: sub-word pieces, or words when word_level
+    attentions: np.ndarray  # (layers, heads, q, k) float32; every row sums to 1
+    special: list[bool]  # [CLS], [SEP], <pad>...: what "hide special tokens" drops ([UNK] is content)
+    segments: list[int]  # 0 = text, 1 = text_pair; a special token belongs to the sentence it opens or closes
+    words: list[int]  # the word each position belongs to; a special token is a word of its own
+    word_labels: list[str]  # one label per word, cut from the text with the tokenizer's offsets
+    word_level: bool
+    n_input_tokens: int  # tokens the input had before the token cap
+    cut: str  # "" or one sentence on what the token cap cut
+
+
+@dataclass(frozen=True, eq=False)
+class TranslationAttention(RunInfo):
     source_tokens: list[str]
     target_tokens: list[str]  # tokens of the generated ids; [0] is the decoder start token (module docstring)
     encoder: np.ndarray  # (layers, heads, source, source)
@@ -81,12 +87,6 @@ class TranslationAttention:
     num_beams: int
     n_input_tokens: int  # source tokens before the token cap
     cut: str
-    model: str
-    device: str
-    precision: str
-    footprint_bytes: int
-    seconds: float
-    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)

@@ -21,12 +21,14 @@ from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 
 import translator
-from translator import InputError, TranslatorError, get_registry, get_settings, views
-from translator.attention import PAIR_FILTERS, write_npz
-from translator.checks import choice_arg
-from translator.loading import device_and_name, free_memory, get_cache, is_available
-from translator.ratelimit import RateLimiter
-from translator.settings import PRECISIONS
+from translator import InputError, TranslatorError, get_registry, get_settings
+from translator.core.checks import choice_arg
+from translator.core.loading import device_and_name, free_memory, get_cache, is_available
+from translator.core.settings import PRECISIONS
+from translator.render import views
+from translator.render.export import write_npz
+from translator.serving.ratelimit import RateLimiter
+from translator.tasks.attention import PAIR_FILTERS
 
 try:  # on Hugging Face Spaces with ZeroGPU, GPU work must run inside @spaces.GPU
     import spaces
@@ -288,7 +290,7 @@ def build_summarize_tab() -> None:
         with gr.Column():
             text = gr.Textbox(label="Text to summarize", lines=10, max_length=get_settings().max_chars_summarize,
                               elem_id="summarize-input")
-            model = model_picker("embeddings", translator.registry.OFFLINE_MINILM)
+            model = model_picker("embeddings", translator.core.registry.OFFLINE_MINILM)
             num_sentences = gr.Slider(0, 50, value=3, step=1, label="Sentences (0: use the ratio)")
             ratio = gr.Slider(0.05, 1.0, value=0.2, step=0.05, label="Ratio of sentences to keep")
             algorithm = gr.Radio([("k-means", "kmeans"), ("Gaussian mixture", "gmm")], value="kmeans",
@@ -425,7 +427,7 @@ def build_attention_tab() -> None:
             text_pair = gr.Textbox(label="Sentence B (optional)", lines=2, max_length=settings.max_chars_attention,
                                    elem_id="attention-text-pair")
             with gr.Column(visible=True, elem_id="attention-encoder-model") as encoder_column:
-                encoder_model = model_picker("encoder", translator.registry.OFFLINE_MINILM)
+                encoder_model = model_picker("encoder", translator.core.registry.OFFLINE_MINILM)
             with gr.Column(visible=False, elem_id="attention-translation-model") as translation_column:
                 translation_model = model_picker("translation", "opus-mt-en-de")
                 beams = gr.Slider(1, settings.max_beams, value=1, step=1, precision=0, label="Beams",
@@ -501,7 +503,7 @@ def build_chunks_tab() -> None:
             text = gr.Textbox(label="Text", lines=8, max_length=get_settings().max_chars_chunks,
                               elem_id="chunks-input")
             keys = get_registry().keys()
-            default = translator.registry.OFFLINE_MINILM
+            default = translator.core.registry.OFFLINE_MINILM
             model = gr.Dropdown([(spec.label, spec.key) for spec in get_registry()], label="Tokenizer of model",
                                 value=default if default in keys else (keys[0] if keys else None))
             max_tokens = gr.Slider(1, 1024, value=128, step=1, label="Max tokens per chunk",

@@ -30,8 +30,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import builders  # noqa: E402
 from timing import best_of  # noqa: E402
 
-from translator import attend, attend_translation, load_model, views  # noqa: E402
-from translator.registry import OFFLINE_MINILM  # noqa: E402
+from translator import attend, attend_translation, load_model  # noqa: E402
+from translator.core.registry import OFFLINE_MINILM  # noqa: E402
+from translator.render import views  # noqa: E402
 
 BERT_BASE = dict(hidden=768, layers=12, heads=12)
 # opus-mt-en-de's layers; the vocabulary stays the test one (300 pieces, not 58,101): a padded embedding

@@ -51,8 +51,8 @@ def write_corpus(path: Path, rows: int, seed: int = 0) -> None:
 
 def run_one(setting: dict) -> dict:
     """One setting, in this process; what finetune() measured."""
-    from translator.finetune import FinetuneConfig, finetune
-    from translator.registry import OFFLINE_MINILM
+    from translator.core.registry import OFFLINE_MINILM
+    from translator.training.finetune import FinetuneConfig, finetune
 
     if setting["threads"]:
         torch.set_num_threads(setting["threads"])

@@ -30,7 +30,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import builders  # noqa: E402
 
 from translator import answer, load_model  # noqa: E402
-from translator.qa import WINDOW_BATCH  # noqa: E402
+from translator.tasks.qa import WINDOW_BATCH  # noqa: E402
 
 DISTILBERT_BASE = dict(dim=768, layers=6, heads=12)
 QUESTION = "Which river runs through the city?"

@@ -28,8 +28,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import builders  # noqa: E402
 
 from translator import embeddings, summarize  # noqa: E402
-from translator.registry import OFFLINE_MINILM  # noqa: E402
-from translator.segment import sentences  # noqa: E402
+from translator.core.registry import OFFLINE_MINILM  # noqa: E402
+from translator.text.segment import sentences  # noqa: E402
 
 
 def build_document(n: int, seed: int = 0) -> str:

@@ -25,14 +25,32 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 @pytest.fixture(scope="session")
-def tiny(tmp_path_factory) -> dict[str, Path]:
-    """Paths of the tiny models and of a registry.toml that names them tiny-*; the registry is made current."""
+def tiny_models(tmp_path_factory) -> dict[str, Path]:
+    """Paths of the tiny models and of a registry.toml that names them tiny-*, built once per session."""
+    return builders.build_all(tmp_path_factory.mktemp("tiny"))
+
+
+@pytest.fixture
+def tiny(tiny_models) -> dict[str, Path]:
+    """The tiny models' paths, with their registry made current (offline) for one test, then the old settings back."""
     import translator
     from translator import get_settings
 
-    paths = builders.build_all(tmp_path_factory.mktemp("tiny"))
-    translator.configure(get_settings().replace(registry_file=str(paths["registry"]), offline=True))
-    return paths
+    before = get_settings()
+    translator.configure(before.replace(registry_file=str(tiny_models["registry"]), offline=True))
+    yield tiny_models
+    translator.configure(before)
+
+
+@pytest.fixture
+def settings_with(tiny):
+    """Change settings for one test (on top of the tiny registry), then put the old ones back."""
+    import translator
+    from translator import get_settings
+
+    before = get_settings()
+    yield lambda **changes: translator.configure(before.replace(**changes))
+    translator.configure(before)
 
 
 def free_port() -> int:
@@ -71,10 +89,10 @@ def launch_app(args: list[str], env: dict[str, str] | None = None, log_path: Pat
 
 
 @pytest.fixture(scope="session")
-def app_url(tiny, tmp_path_factory) -> str:
+def app_url(tiny_models, tmp_path_factory) -> str:
     """The app on 127.0.0.1 with the tiny models in its registry, offline."""
     log = tmp_path_factory.mktemp("app") / "app.log"
-    process, url = launch_app(["--offline", "--registry", str(tiny["registry"])], log_path=log)
+    process, url = launch_app(["--offline", "--registry", str(tiny_models["registry"])], log_path=log)
     yield url
     process.terminate()
     try:

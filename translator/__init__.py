@@ -5,17 +5,18 @@ Never imports gradio; app.py is the only UI.
 
 from __future__ import annotations
 
-from .attention import AttentionResult, TranslationAttention, attend, attend_translation
-from .chunking import Chunk, ChunkPlan, chunk_text, plan_chunks
-from .errors import InputError, ModelUnavailableError, TranslatorError
-from .finetune import Evaluation, FinetuneConfig, FinetuneResult, finetune
-from .loading import LoadedModel, get_cache, is_available, load_model
-from .qa import Answer, QAResult, Window, answer
-from .registry import ModelSpec, Recipe, get_registry
-from .settings import Settings, configure, get_settings
-from .summarize import DroppedSentence, Elbow, ScoredSentence, SummaryResult, summarize
-from .translate import Hypothesis, TranslatedChunk, TranslationResult, translate
-from .warmstart import WarmStart, warm_start
+from .core.errors import InputError, ModelUnavailableError, TranslatorError
+from .core.loading import LoadedModel, get_cache, is_available, load_model
+from .core.registry import ModelSpec, Recipe, get_registry
+from .core.settings import Settings, configure, get_settings
+from .tasks.attention import AttentionResult, TranslationAttention, attend, attend_translation
+from .tasks.chunks import ChunkPlan, chunk_text
+from .tasks.qa import Answer, QAResult, Window, answer
+from .tasks.summarize import DroppedSentence, Elbow, ScoredSentence, SummaryResult, summarize
+from .tasks.translate import Hypothesis, TranslatedChunk, TranslationResult, translate
+from .text.chunking import Chunk, plan_chunks
+from .training.finetune import Evaluation, FinetuneConfig, FinetuneResult, finetune
+from .training.warmstart import WarmStart, warm_start
 
 __all__ = [
     "InputError", "LoadedModel", "ModelSpec", "ModelUnavailableError", "Recipe", "Settings", "TranslatorError",

@@ -10,11 +10,11 @@ import argparse
 import dataclasses
 import sys
 
-from .errors import TranslatorError
-from .finetune import MIXED_PRECISIONS, FinetuneConfig, finetune
-from .loading import fetch
-from .parallel_data import FORMATS
-from .registry import get_registry
+from .core.errors import TranslatorError
+from .core.loading import fetch
+from .core.registry import get_registry
+from .training.finetune import MIXED_PRECISIONS, FinetuneConfig, finetune
+from .training.parallel_data import FORMATS
 
 
 def _download(keys: list[str]) -> int:

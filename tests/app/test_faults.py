@@ -1,0 +1,81 @@
+"""Faults inside handlers, on the app run in this process so a test can break its models on purpose."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from conftest import ROOT, free_port
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+from test_robustness import ENDPOINTS
+
+from translator import load_model
+
+
+@pytest.fixture(scope="module")
+def inprocess(tiny_models):
+    import sys
+
+    import translator
+
+    sys.path.insert(0, str(ROOT))
+    import app
+
+    before = translator.get_settings()
+    translator.configure(before.replace(registry_file=str(tiny_models["registry"]), offline=True))
+    blocks = app.build_demo()
+    _, url, _ = blocks.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True,
+                              show_error=False, quiet=True)
+    yield app, Client(url, verbose=False)
+    blocks.close()
+    translator.configure(before)
+
+
+def test_out_of_memory_is_friendly_and_the_next_request_succeeds(inprocess, monkeypatch):
+    _, client = inprocess
+    args = ENDPOINTS["/translate"][0]
+    loaded = load_model(args[1], "translation", args[2])
+
+    def out_of_memory(*_args, **_kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
+
+    monkeypatch.setattr(loaded.model, "forward", out_of_memory)
+    with pytest.raises(AppError, match="ran out of memory.*shorten the input or lower the number of beams"):
+        client.predict(*args, api_name="/translate")
+    monkeypatch.undo()
+    translation = client.predict(*args, api_name="/translate")[0]
+    assert isinstance(translation, str) and translation
+
+
+def test_a_handler_that_raises_once_does_not_block_the_queue(inprocess, monkeypatch, caplog):
+    app, client = inprocess
+    real = app.translator.chunk_text
+    calls = []
+
+    def broken_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a bug that must not reach the user")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(app.translator, "chunk_text", broken_once)
+    with pytest.raises(AppError) as error:
+        client.predict(*ENDPOINTS["/chunks"][0], api_name="/chunks")
+    assert "Something went wrong" in str(error.value) and "a bug" not in str(error.value)
+    assert "a bug that must not reach the user" in caplog.text  # logged with its traceback on the server
+    viewer, _ = client.predict(*ENDPOINTS["/chunks"][0], api_name="/chunks")
+    assert "One sentence." in viewer
+
+
+def test_an_error_that_quotes_the_caller_carries_no_markup(inprocess, monkeypatch):
+    """gradio's toast renders a gr.Error message as HTML; a backend message quoting what was sent stays text."""
+    app, client = inprocess
+
+    def refuses(*_args, **_kwargs):
+        raise app.InputError("Mode must be one of sentences, windows, not '<img src=x onerror=alert(1)>' & co.")
+
+    monkeypatch.setattr(app.translator, "chunk_text", refuses)
+    with pytest.raises(AppError) as error:
+        client.predict(*ENDPOINTS["/chunks"][0], api_name="/chunks")
+    message = str(error.value)
+    assert "Mode must be one of" in message and "<" not in message and "&lt;img" in message and "&amp; co" in message

@@ -1,0 +1,158 @@
+"""translator.summarize() on the real bundled MiniLM: the asked length, from the source, in order, reproducible."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from translator import InputError, summarize
+from translator.tasks.summarize import knee
+
+TOPICS = [
+    "The Eiffel Tower was built in Paris for the World's Fair of 1889.",
+    "Its iron lattice was designed by the engineering company of Gustave Eiffel.",
+    "Visitors climb to the top platform, almost three hundred metres above the ground.",
+    "Bread rises because yeast turns the sugars in the dough into carbon dioxide.",
+    "A slow second rise in a cold fridge gives the loaf a deeper, sourer flavour.",
+    "Bakers score the dough with a blade so the crust opens where they want it to.",
+    "The goalkeeper saved a penalty in the last minute of the cup final.",
+    "Both teams had played extra time without scoring a single goal.",
+    "The winning side lifted the trophy in front of forty thousand fans.",
+    "Neural machine translation models read a whole sentence before writing its translation.",
+    "Long documents are cut into chunks that fit the model's input limit.",
+    "Beam search keeps several candidate translations and returns the most probable one.",
+]
+TEXT = " ".join(TOPICS[:6]) + "\n\n" + " ".join(TOPICS[6:])
+
+
+def picked(result) -> list:
+    return [s for s in result.sentences if s.selected]
+
+
+@pytest.mark.parametrize("k", [1, 2, 4])
+def test_asked_number_of_sentences_from_the_source_in_order(tiny, k):
+    result = summarize(TEXT, num_sentences=k)
+    chosen = picked(result)
+    assert len(chosen) == k
+    assert [s.index for s in chosen] == sorted(s.index for s in chosen)
+    for s in chosen:
+        assert TEXT[s.char_start:s.char_end] == s.text and s.text in TOPICS
+    positions = [result.summary.index(s.text) for s in chosen]
+    assert positions == sorted(positions)
+    assert result.model == "minilm-offline" and result.embedding == "sentence-transformers embedding"
+
+
+def test_topics_get_one_sentence_each_and_paragraphs_stay_apart(tiny):
+    # four clear topics of three sentences: four clusters give one sentence from each
+    result = summarize(TEXT, num_sentences=4, use_first=False)
+    chosen = [s.text for s in picked(result)]
+    assert sorted(TOPICS.index(text) // 3 for text in chosen) == [0, 1, 2, 3]
+    # two topics per paragraph: a space within a paragraph, a blank line between them
+    assert result.summary == f"{chosen[0]} {chosen[1]}\n\n{chosen[2]} {chosen[3]}"
+
+
+def test_same_seed_same_summary(tiny):
+    for algorithm in ("kmeans", "gmm"):
+        first = summarize(TEXT, num_sentences=3, algorithm=algorithm, seed=7)
+        again = summarize(TEXT, num_sentences=3, algorithm=algorithm, seed=7)
+        assert first.summary == again.summary and first.sentences == again.sentences
+        assert len(picked(first)) == 3
+
+
+def test_every_sentence_has_a_rank_and_score(tiny):
+    result = summarize(TEXT, num_sentences=3)
+    ranks = sorted(s.rank for s in result.sentences)
+    assert ranks == list(range(1, len(TOPICS) + 1))
+    assert sorted(s.rank for s in picked(result)) == [1, 2, 3]
+    assert all(-1.0 <= s.score <= 1.0 + 1e-6 for s in result.sentences)
+    assert len({s.cluster for s in result.sentences}) <= 3
+    assert picked(result)[0].index == 0  # use_first
+
+
+def test_ratio_sets_the_length_when_no_number_is_given(tiny):
+    assert len(picked(summarize(TEXT, ratio=0.25))) == 3  # int(12 * 0.25)
+    assert len(picked(summarize(TEXT, ratio=0.01))) == 1  # never less than one
+
+
+def test_length_filters_report_what_they_dropped(tiny):
+    text = "Introduction\n\n" + TEXT + " " + "This sentence goes on " * 40 + "until it ends."
+    result = summarize(text, num_sentences=2, min_length=20, max_length=300)
+    reasons = {d.text[:12]: d.reason for d in result.dropped}
+    assert reasons["Introduction"].startswith("shorter than min_length (12 < 20")
+    assert reasons["This sentenc"].startswith("longer than max_length")
+    kept = {s.index for s in result.sentences}
+    assert kept.isdisjoint(d.index for d in result.dropped)
+    assert len(kept) + len(result.dropped) == len(TOPICS) + 2
+    for d in result.dropped:
+        assert text[d.char_start:d.char_end] == d.text and d.text not in result.summary
+
+
+def test_everything_dropped_is_an_empty_summary_with_a_reason(tiny):
+    result = summarize("Yes. No. Maybe.", min_length=40)
+    assert result.summary == "" and result.sentences == [] and len(result.dropped) == 3
+    assert "lower min_length" in result.warnings[0]
+
+
+def test_text_without_punctuation_is_one_sentence(tiny):
+    text = "this text has no punctuation at all it just goes on about trains and stations and tickets"
+    result = summarize(text, num_sentences=3)
+    assert result.summary == text
+    assert "only 1 passed the length filters" in result.warnings[0]
+    assert result.elbow.ks == [1] and result.elbow.suggested_k == 1
+
+
+def test_one_sentence_text(tiny):
+    text = "  The only sentence here is long enough to pass the default filter.  "
+    result = summarize(text)
+    assert result.summary == text.strip() and picked(result)[0].rank == 1
+
+
+def test_elbow_curve_and_suggested_k(tiny):
+    elbow = summarize(TEXT, num_sentences=3).elbow
+    assert elbow.ks == list(range(1, len(TOPICS) + 1))
+    assert elbow.inertias[0] > elbow.inertias[-1] >= 0
+    assert elbow.suggested_k in elbow.ks
+
+
+def test_knee_of_a_sharp_curve():
+    assert knee([1, 2, 3, 4, 5, 6], [100, 40, 12, 10, 9, 8]) == 3
+    assert knee([1, 2], [5.0, 1.0]) == 1
+
+
+def test_hidden_layer_of_any_bert(tiny):
+    result = summarize(TEXT, model="tiny-bert", num_sentences=2, hidden=-1)
+    assert result.embedding == "mean of hidden layer -1" and len(picked(result)) == 2
+    default = summarize(TEXT, model="tiny-bert", num_sentences=2)
+    assert default.embedding == "mean of hidden layer -2"  # not a sentence-transformers model
+    with pytest.raises(InputError, match="choose a layer from -3 to 2"):
+        summarize(TEXT, model="tiny-bert", hidden=5)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(order=st.permutations(TOPICS), n=st.integers(1, 12), k=st.integers(1, 5), use_first=st.booleans())
+def test_any_text_gives_k_source_sentences_in_order(tiny, order, n, k, use_first):
+    text = " ".join(order[:n])
+    result = summarize(text, num_sentences=k, use_first=use_first)
+    chosen = picked(result)
+    assert len(chosen) == min(k, n)
+    assert [s.char_start for s in chosen] == sorted(s.char_start for s in chosen)
+    assert all(text[s.char_start:s.char_end] == s.text for s in chosen)
+    assert (chosen[0].index == 0) or not use_first
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"text": ""}, "text is empty"),
+    ({"text": None}, "text must be text"),
+    ({"num_sentences": 0}, "num_sentences must be at least 1"),
+    ({"ratio": 1.5}, "ratio must be a number between 0.0 and 1.0"),
+    ({"algorithm": "dbscan"}, "algorithm must be one of kmeans, gmm"),
+    ({"min_length": 50, "max_length": 10}, "max_length must be at least 50"),
+    ({"use_first": "no"}, "use_first must be true or false"),
+    ({"text": "x" * 100_001}, "the limit is 100,000"),
+])
+def test_bad_input_is_one_clear_sentence(tiny, kwargs, message):
+    call = {"text": TEXT, **kwargs}
+    with pytest.raises(InputError) as caught:
+        summarize(call.pop("text"), **call)
+    assert message in str(caught.value)

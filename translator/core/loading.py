@@ -1,0 +1,391 @@
+"""load_model(): resolve a registry key, hub id or local directory; load it safely; cache it.
+
+Safety: safetensors weights only, never remote code. Precision: auto | fp32 | fp16 |
+bf16 | 8bit | 4bit, falling back to the nearest precision this machine can run and
+saying so. Models live in a thread-safe LRU cache with a memory budget.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import json
+import socket
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import torch
+
+from .errors import InputError, ModelUnavailableError
+from .registry import TASKS, ModelSpec, Recipe, get_registry
+from .settings import PRECISIONS, get_settings
+
+ATTN_IMPLEMENTATIONS = ("sdpa", "eager")
+# the files a checkpoint needs; never *.bin / *.pt / *.h5 / *.py
+ALLOW_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "*.spm", "*.tiktoken", "*.vocab"]
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedModel:
+    model: Any
+    tokenizer: Any
+    key: str  # the name the caller used (registry key, hub id or directory)
+    spec: ModelSpec
+    device: torch.device
+    device_name: str
+    precision: str  # what was actually loaded
+    requested_precision: str
+    attn: str
+    footprint_bytes: int
+    seconds_to_load: float
+    warnings: tuple[str, ...] = ()
+    engine: str = "transformers"  # what runs it: transformers, sentence-transformers, ctranslate2
+
+    @property
+    def recipe(self) -> Recipe:
+        return self.spec.recipe
+
+    def describe(self) -> str:
+        return (f"{self.key} on {self.device_name}, {self.precision}, "
+                f"{self.footprint_bytes / 2**20:,.0f} MB")
+
+
+# -------------------------------------------------------------------- resolution
+
+
+def resolve_spec(model: str, task: str) -> ModelSpec:
+    """A registry key, an existing local directory, or an ``org/name`` hub id -> ModelSpec."""
+    if not isinstance(model, str) or not model.strip():
+        raise InputError("Name a model: a registry key, a hub id or a local directory.")
+    if task not in TASKS:
+        raise InputError(f"Unknown task {task!r}; use one of {', '.join(TASKS)}.")
+    registry = get_registry()
+    if model in registry:
+        spec = registry.get(model)
+        if task not in spec.tasks:
+            raise InputError(f"Model {model!r} is not made for {task}; it serves {', '.join(spec.tasks)}.")
+        return spec
+    if _is_dir(model):
+        return ModelSpec(key=model, tasks=(task,), path=str(Path(model).resolve()))
+    parts = model.split("/")
+    if len(parts) == 2 and all(p and not p.startswith(".") for p in parts) and not model.startswith("/"):
+        return ModelSpec(key=model, tasks=(task,), hub_id=model)
+    raise ModelUnavailableError(
+        f"Unknown model {model!r}: it is not a registry key ({', '.join(registry.keys())}), "
+        "an existing directory, or a hub id like 'org/name'."
+    )
+
+
+def _is_dir(name: str) -> bool:
+    """Whether ``name`` is an existing directory; a name the OS refuses (too long, say) is not one."""
+    try:
+        return Path(name).is_dir()
+    except OSError:  # Path.is_dir() lets ENAMETOOLONG through
+        return False
+
+
+_hub_state: dict[str, float | bool] = {"checked_at": 0.0, "reachable": False}
+
+
+def hub_reachable(timeout: float = 1.5) -> bool:
+    """A quick TCP check of the hub endpoint, remembered for a minute (never a long HTTP timeout)."""
+    if get_settings().offline:
+        return False
+    now = time.monotonic()
+    if now - float(_hub_state["checked_at"]) < 60:
+        return bool(_hub_state["reachable"])
+    from huggingface_hub import constants
+
+    url = urlparse(constants.ENDPOINT)
+    try:
+        with socket.create_connection((url.hostname, url.port or 443), timeout=timeout):
+            reachable = True
+    except OSError:
+        reachable = False
+    _hub_state.update(checked_at=now, reachable=reachable)
+    return reachable
+
+
+def download_command(spec: ModelSpec) -> str:
+    return f"python -m translator download {spec.key}"
+
+
+def fetch(spec: ModelSpec, *, local_files_only: bool | None = None) -> Path:
+    """The checkpoint's local directory: the spec's path, or a hub snapshot (safetensors and configs only)."""
+    if spec.path:
+        path = Path(spec.path)
+        if not path.is_dir():
+            raise ModelUnavailableError(f"Model {spec.key!r} points to {path}, which is not a directory.")
+        return path
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+
+    offline = (not hub_reachable()) if local_files_only is None else local_files_only
+    try:
+        folder = snapshot_download(spec.hub_id, revision=spec.revision, allow_patterns=ALLOW_PATTERNS,
+                                   local_files_only=offline)
+    except LocalEntryNotFoundError:
+        if local_files_only is False:  # a download was asked for (the download command) and failed
+            raise ModelUnavailableError(
+                f"Model {spec.key!r} can't be downloaded: the hub can't be reached from this machine."
+            ) from None
+        raise ModelUnavailableError(
+            f"Model {spec.key!r} is not in the local cache and the hub can't be reached; "
+            f"fetch it while online with `{download_command(spec)}`."
+        ) from None
+    except (HfHubHTTPError, OSError, ValueError) as exc:
+        raise ModelUnavailableError(
+            f"Model {spec.key!r} could not be fetched from the hub ({type(exc).__name__})."
+        ) from None
+    return Path(folder)
+
+
+def _check_safe(folder: Path, spec: ModelSpec) -> dict:
+    config_file = folder / "config.json"
+    if not config_file.is_file():
+        raise ModelUnavailableError(f"Model {spec.key!r} has no config.json in {folder}.")
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+    except ValueError:  # broken JSON or not UTF-8
+        config = None
+    if not isinstance(config, dict):
+        raise ModelUnavailableError(f"Model {spec.key!r} has a config.json in {folder} that is not a JSON object.")
+    if "auto_map" in config or config.get("trust_remote_code"):
+        raise ModelUnavailableError(
+            f"Model {spec.key!r} needs custom code from its repository, which this app never runs."
+        )
+    if not any(folder.glob("*.safetensors")):
+        raise ModelUnavailableError(
+            f"Model {spec.key!r} has no safetensors weights; this app loads safetensors only "
+            "(convert the checkpoint with save_pretrained, which writes safetensors)."
+        )
+    return config
+
+
+# -------------------------------------------------------------------- precision
+
+
+def device_and_name() -> tuple[torch.device, str]:
+    if torch.cuda.is_available():
+        return torch.device("cuda", 0), torch.cuda.get_device_name(0)
+    return torch.device("cpu"), "CPU"
+
+
+def bitsandbytes_available() -> bool:
+    return importlib.util.find_spec("bitsandbytes") is not None
+
+
+def resolve_precision(requested: str, device: torch.device) -> tuple[str, list[str]]:
+    """The precision to load with on ``device`` and the notes on why it differs from the request."""
+    if requested not in PRECISIONS:
+        raise InputError(f"Precision must be one of {', '.join(PRECISIONS)}, not {requested!r}.")
+    cuda = device.type == "cuda"
+    if requested == "auto":
+        if not cuda:
+            return "fp32", []
+        return ("bf16" if torch.cuda.is_bf16_supported() else "fp16"), []
+    notes: list[str] = []
+    precision = requested
+    if precision in ("8bit", "4bit") and not bitsandbytes_available():
+        fallback = "fp16" if cuda else "fp32"
+        notes.append(f"{precision} needs bitsandbytes, which is not installed; loaded {fallback} instead.")
+        return fallback, notes
+    if precision == "8bit" and not cuda:
+        # bitsandbytes' int8 matmul runs on CUDA only; NF4 is its quantization that runs on a CPU
+        notes.append("8bit needs a CUDA GPU; loaded 4bit (NF4) instead, which bitsandbytes runs on a CPU.")
+        precision = "4bit"
+    if precision == "fp16" and not cuda:
+        notes.append("fp16 is not supported well on a CPU; loaded bf16 instead.")
+        precision = "bf16"
+    return precision, notes
+
+
+def _cpu_4bit_skip_modules(model_class, folder: Path) -> list[str]:
+    """Layers bitsandbytes' CPU kernel can't pack (it needs out % 32 == 0 and in % 64 == 0, so a QA head
+    of 2 outputs fails), plus what transformers leaves unquantized by default (output embeddings)."""
+    from transformers import AutoConfig, EncoderDecoderModel
+    from transformers.quantizers.base import get_keys_to_not_convert
+
+    config = AutoConfig.from_pretrained(folder, trust_remote_code=False)
+    with torch.device("meta"):
+        skeleton = (EncoderDecoderModel(config=config) if model_class is EncoderDecoderModel
+                    else model_class.from_config(config))
+    odd = [name for name, module in skeleton.named_modules()
+           if isinstance(module, torch.nn.Linear) and (module.out_features % 32 or module.in_features % 64)]
+    return sorted(set(get_keys_to_not_convert(skeleton)) | set(odd))
+
+
+def _precision_kwargs(precision: str, device: torch.device, model_class, folder: Path) -> dict[str, Any]:
+    if precision in ("fp32", "fp16", "bf16"):
+        dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[precision]
+        return {"dtype": dtype}
+    from transformers import BitsAndBytesConfig
+
+    compute = torch.bfloat16 if device.type == "cpu" or torch.cuda.is_bf16_supported() else torch.float16
+    if precision == "8bit":
+        config = BitsAndBytesConfig(load_in_8bit=True)
+    else:
+        skip = _cpu_4bit_skip_modules(model_class, folder) if device.type == "cpu" else None
+        config = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                                    bnb_4bit_compute_dtype=compute, llm_int8_skip_modules=skip)
+    device_map = {"": device.index or 0} if device.type == "cuda" else {"": "cpu"}
+    return {"quantization_config": config, "device_map": device_map, "dtype": compute}
+
+
+# -------------------------------------------------------------------- loading
+
+
+def _model_class(task: str, config: dict):
+    import transformers
+
+    if task == "translation":
+        if config.get("model_type") == "encoder-decoder":
+            return transformers.EncoderDecoderModel
+        return transformers.AutoModelForSeq2SeqLM
+    if task == "qa":
+        return transformers.AutoModelForQuestionAnswering
+    return transformers.AutoModel
+
+
+def _load_uncached(spec: ModelSpec, task: str, requested: str, attn: str) -> LoadedModel:
+    from transformers import AutoTokenizer
+
+    started = time.perf_counter()
+    folder = fetch(spec, local_files_only=True if get_settings().offline else None)
+    config = _check_safe(folder, spec)
+    device, device_name = device_and_name()
+    precision, notes = resolve_precision(requested, device)
+    model_class = _model_class(task, config)
+    try:
+        kwargs = _precision_kwargs(precision, device, model_class, folder)
+        tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False,
+                                                  **dict(spec.recipe.special_tokens))
+        model = model_class.from_pretrained(
+            folder, use_safetensors=True, trust_remote_code=False, attn_implementation=attn, **kwargs)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelUnavailableError(f"Model {spec.key!r} could not be loaded: {_first_line(exc)}") from None
+    if "device_map" not in kwargs:
+        model.to(device)
+    model.eval()
+    model.requires_grad_(False)
+    return LoadedModel(
+        model=model, tokenizer=tokenizer, key=spec.key, spec=spec, device=device, device_name=device_name,
+        precision=precision, requested_precision=requested, attn=attn,
+        footprint_bytes=int(model.get_memory_footprint()), seconds_to_load=time.perf_counter() - started,
+        warnings=tuple(notes),
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if text.endswith(".") else text + "."
+
+
+class ModelCache:
+    """LRU of loaded models under a byte budget; concurrent requests for one key share one load."""
+
+    def __init__(self, budget_bytes: int) -> None:
+        self.budget_bytes = budget_bytes
+        self._models: OrderedDict[tuple, LoadedModel] = OrderedDict()
+        self._pending: dict[tuple, Future] = {}
+        self._lock = threading.Lock()
+        self.loads = 0  # how many real loads happened, for tests and the status line
+
+    def get(self, key: tuple, load) -> LoadedModel:
+        with self._lock:
+            if key in self._models:
+                self._models.move_to_end(key)
+                return self._models[key]
+            future = self._pending.get(key)
+            owner = future is None
+            if owner:
+                future = self._pending[key] = Future()
+        if not owner:
+            return future.result()
+        try:
+            loaded = load()
+        except BaseException as exc:
+            with self._lock:
+                del self._pending[key]
+            future.set_exception(exc)
+            raise
+        with self._lock:
+            del self._pending[key]
+            self._models[key] = loaded
+            self.loads += 1
+            evicted = self._evict_over_budget(keep=key)
+        future.set_result(loaded)
+        if evicted:  # outside the lock: gc.collect() is slow, and cache hits must not wait for it
+            free_memory()
+        return loaded
+
+    def _evict_over_budget(self, keep: tuple) -> bool:
+        """Drop least recently used models until the cache fits its budget; whether any went. Lock held."""
+        evicted = False
+        while self.total_bytes() > self.budget_bytes and len(self._models) > 1:
+            oldest = next(k for k in self._models if k != keep)
+            del self._models[oldest]
+            evicted = True
+        return evicted
+
+    def total_bytes(self) -> int:
+        return sum(m.footprint_bytes for m in self._models.values())
+
+    def loaded(self) -> list[LoadedModel]:
+        with self._lock:
+            return list(self._models.values())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._models.clear()
+        free_memory()
+
+
+def free_memory() -> None:
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+_cache = ModelCache(get_settings().cache_budget_mb * 2**20)
+
+
+def get_cache() -> ModelCache:
+    return _cache
+
+
+def load_model(model: str, task: str, precision: str = "auto", attn: str = "sdpa") -> LoadedModel:
+    """Load (or take from the cache) ``model`` for ``task`` at ``precision`` with ``attn`` attention."""
+    if attn not in ATTN_IMPLEMENTATIONS:
+        raise InputError(f"attn must be 'sdpa' or 'eager', not {attn!r}.")
+    spec = resolve_spec(model, task)
+    if precision == "auto":
+        precision = get_settings().precision
+    if precision not in PRECISIONS:
+        raise InputError(f"Precision must be one of {', '.join(PRECISIONS)}, not {precision!r}.")
+    model_class = "encoder" if task == "embeddings" else task  # one AutoModel serves both
+    cache = get_cache()
+    cache.budget_bytes = get_settings().cache_budget_mb * 2**20
+    key = (spec.source, spec.revision, model_class, precision, attn, spec.recipe)
+    return cache.get(key, lambda: _load_uncached(spec, model_class, precision, attn))
+
+
+def is_available(model: str, task: str) -> tuple[bool, str]:
+    """Whether ``model`` can be used now, and a short reason to show beside it."""
+    try:
+        spec = resolve_spec(model, task)
+    except (InputError, ModelUnavailableError) as exc:
+        return False, str(exc)
+    try:
+        fetch(spec, local_files_only=True)
+    except ModelUnavailableError as exc:
+        if not spec.path and hub_reachable():
+            return True, "downloads from the hub on first use"
+        return False, str(exc)
+    return True, "local files" if spec.path else "in the local cache"

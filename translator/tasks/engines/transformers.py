@@ -1,0 +1,112 @@
+"""The transformers engine: ``model.generate`` with per-row caps; the reference every other engine must match."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from transformers import StoppingCriteria, StoppingCriteriaList
+
+from ..generation import Generated, GenerationOptions, Hypothesis, Seq2Seq
+
+NAME = "transformers"
+# generate(output_scores=True) keeps a (rows x beams, vocab) float32 tensor per step: batches stay under this
+SCORES_BYTES = 1 * 2**30
+
+
+class NewTokenCaps(StoppingCriteria):
+    """Stops each row at its own new-token cap, so a text gets the same cap in a batch as alone."""
+
+    def __init__(self, caps: torch.Tensor, prompt_length: int) -> None:
+        self.caps = caps  # (batch,)
+        self.prompt_length = prompt_length
+
+    def __call__(self, input_ids: torch.Tensor, scores: Any, **kwargs: Any) -> torch.Tensor:
+        rows_per_item = input_ids.shape[0] // self.caps.shape[0]  # beams (or 2 x beams of candidates)
+        caps = self.caps.to(input_ids.device).repeat_interleave(rows_per_item)
+        return (input_ids.shape[1] - self.prompt_length) >= caps
+
+
+def max_rows(loaded: Seq2Seq, longest_cap: int, options: GenerationOptions) -> int:
+    """Texts per batch whose per-step scores fit SCORES_BYTES (they dominate memory for a large vocabulary)."""
+    per_row = options.num_beams * vocab_size(loaded.model) * longest_cap * 4
+    return max(1, SCORES_BYTES // per_row)
+
+
+def vocab_size(model: Any) -> int:
+    embeddings = model.get_output_embeddings()
+    return int(embeddings.weight.shape[0]) if embeddings is not None else int(model.config.vocab_size)
+
+
+def encode(loaded: Seq2Seq, texts: list[str]) -> dict[str, torch.Tensor]:
+    """The batch as the model reads it, special tokens per the checkpoint's recipe."""
+    encoded = loaded.tokenizer(texts, add_special_tokens=loaded.recipe.add_special_tokens, padding=True,
+                               return_tensors="pt")
+    # only what every seq2seq forward takes (a BERT tokenizer adds token_type_ids, which generate() rejects)
+    return {name: encoded[name].to(loaded.device) for name in ("input_ids", "attention_mask")}
+
+
+def generation_kwargs(options: GenerationOptions, max_new_tokens: int) -> dict[str, Any]:
+    """What generate() gets beyond the model's own generation config (passed as arguments, they override it)."""
+    return dict(
+        num_beams=options.num_beams, num_return_sequences=options.num_return_sequences,
+        length_penalty=options.length_penalty, no_repeat_ngram_size=options.no_repeat_ngram_size,
+        max_new_tokens=max_new_tokens, max_time=options.max_time, do_sample=False,
+        # a forced </s> at the cap would hide the cut (and fall at a different step in a batch than alone)
+        forced_eos_token_id=None,
+        return_dict_in_generate=True, output_scores=True,  # beam search returns sequence scores only with these
+    )
+
+
+def generate(loaded: Seq2Seq, texts: list[str], caps: list[int], options: GenerationOptions) -> list[Generated]:
+    encoded = encode(loaded, texts)
+    with torch.inference_mode():
+        out = loaded.model.generate(
+            **encoded, **generation_kwargs(options, max(caps)),
+            stopping_criteria=StoppingCriteriaList([NewTokenCaps(torch.tensor(caps, device=loaded.device), 1)]),
+        )
+    sequences = out.sequences  # (batch * n_best, 1 + new tokens); column 0 is the decoder start token
+    lengths, ended = generated_lengths(sequences, caps, options.num_return_sequences,
+                                       loaded.model.generation_config.eos_token_id)
+    scores = sequence_scores(out, lengths, options)
+    texts_out = loaded.tokenizer.batch_decode(sequences, skip_special_tokens=True)
+    n_best = options.num_return_sequences
+    results = []
+    for row, cap in enumerate(caps):
+        ranked = sorted(range(row * n_best, (row + 1) * n_best), key=lambda r: -scores[r])  # best first
+        best = ranked[0]
+        results.append(Generated(
+            hypotheses=[Hypothesis(texts_out[r].strip(), scores[r]) for r in ranked],
+            ids=sequences[best, :1 + lengths[best]].tolist(), new_tokens=lengths[best], truncated=not ended[best],
+            max_new_tokens=cap,
+        ))
+    return results
+
+
+def generated_lengths(sequences: torch.Tensor, caps: list[int], n_best: int,
+                      eos_token_id: int | list[int] | None) -> tuple[list[int], list[bool]]:
+    """Per row: tokens generated up to and including the first </s> (else up to its cap), and whether it ended."""
+    targets = sequences[:, 1:]
+    is_eos = torch.zeros_like(targets, dtype=torch.bool)
+    for token in [eos_token_id] if isinstance(eos_token_id, int) else (eos_token_id or []):
+        is_eos |= targets == token
+    ended = is_eos.any(dim=1)
+    # an unfinished row ran to its cap, or to the time limit (then every row stopped at the last column)
+    row_caps = torch.tensor(caps, device=targets.device).repeat_interleave(n_best).clamp(max=targets.shape[1])
+    lengths = torch.where(ended, is_eos.int().argmax(dim=1) + 1, row_caps)
+    return lengths.tolist(), ended.tolist()
+
+
+def sequence_scores(out: Any, lengths: list[int], options: GenerationOptions) -> list[float]:
+    """generate()'s beam scores; for greedy search the same formula over the log-softmaxed step scores."""
+    if options.num_beams > 1:
+        return out.sequences_scores.float().tolist()
+    tokens = out.sequences[:, 1:]  # (rows, steps)
+    # one step at a time: stacking the steps would hold another (rows, steps, vocab) copy
+    picked = torch.stack([torch.log_softmax(step.float(), dim=-1).gather(-1, tokens[:, t, None]).squeeze(-1)
+                          for t, step in enumerate(out.scores)], dim=1)  # (rows, steps)
+    length = torch.tensor(lengths, device=tokens.device)
+    keep = torch.arange(tokens.shape[1], device=tokens.device)[None, :] < length[:, None]
+    # after a row ends it is padded, and padding may score -inf: count nothing past the length
+    total = torch.where(keep, picked, torch.zeros_like(picked)).sum(dim=1)
+    return (total / length.float() ** options.length_penalty).tolist()

@@ -1,0 +1,141 @@
+"""translate(): long text through a seq2seq model (Marian, BERT2BERT, any AutoModelForSeq2SeqLM) with beam search.
+
+preprocess: sentences packed into chunks (plan_chunks), chunks sorted by length into batches
+under a token budget (and a memory budget for the per-step scores). forward: the one generate
+path (tasks/generation.py), each chunk capped at its own number of new tokens, so a chunk's
+output is the same in any batch as alone. postprocess: hypotheses put back in document order,
+joined with the source's own line and paragraph breaks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..core.checks import int_arg, text_arg
+from ..core.limits import model_input_limit
+from ..core.loading import LoadedModel, load_model
+from ..core.results import Progress, RunInfo, report, run_info
+from ..core.settings import get_settings
+from ..text.chunking import Chunk, plan_chunks
+from ..text.segment import PARAGRAPH_BREAK, has_line_break
+from .engines import transformers as transformers_engine
+from .generation import (
+    MAX_BATCH_ROWS,
+    Generated,
+    GenerationOptions,
+    Hypothesis,
+    TokenScore,
+    generate_batch,
+    generation_options,
+    make_batches,
+    new_token_cap,
+    truncation_warning,
+)
+
+# chunks stay near sentence size: these models were trained on single sentences
+DEFAULT_CHUNK_TOKENS = 96
+
+
+@dataclass(frozen=True, kw_only=True)
+class TranslatedChunk(Chunk):
+    """A chunk of the source (its fields) and what the model made of it."""
+
+    hypotheses: list[Hypothesis]  # best first
+    truncated: bool  # the best hypothesis hit the new-token limit or the time limit before ending
+    new_tokens: int = 0  # tokens generated for the best hypothesis (end-of-sequence included)
+    max_new_tokens: int = 0  # the cap this chunk ran under
+    tokens: tuple[TokenScore, ...] = ()  # per generated token of the best hypothesis, when the engine reports it
+    flags: tuple[str, ...] = ()  # short codes for a possible omission ("truncated", "length_ratio", ...)
+
+    @property
+    def source(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, eq=False)
+class TranslationResult(RunInfo):
+    text: str  # the best hypotheses joined in document order
+    chunks: list[TranslatedChunk]
+    source: str = ""
+    num_beams: int = 1
+    max_chunk_tokens: int = 0
+    batches: int = 0
+
+
+def translate(text: str, *, model: str = "opus-mt-en-de", num_beams: int = 4, num_return_sequences: int = 1,
+              length_penalty: float = 1.0, no_repeat_ngram_size: int = 0, max_chunk_tokens: int | None = None,
+              precision: str = "auto", progress: Progress | None = None) -> TranslationResult:
+    """Translate ``text`` of any length (up to the settings' limit) and return every chunk with its n-best list."""
+    started = time.perf_counter()
+    text_arg("text to translate", text, get_settings().max_chars_translate)
+    options = generation_options(num_beams, num_return_sequences, length_penalty, no_repeat_ngram_size)
+    loaded = load_model(model, "translation", precision)
+    budget = _chunk_budget(loaded, max_chunk_tokens)
+    report(progress, 0.0, "Cutting the text into chunks")
+    language = loaded.spec.languages[0] if loaded.spec.languages else "en"
+    chunks = plan_chunks(text, loaded.tokenizer, max_tokens=budget, language=language)
+    batches = make_batches(chunks, options.num_beams, max_rows=_rows_for_scores(loaded, chunks, options))
+    done: dict[int, TranslatedChunk] = {}
+    for number, batch in enumerate(batches, 1):
+        generated = generate_batch(loaded, [c.text for c in batch], [c.n_tokens for c in batch], options)
+        for chunk, output in zip(batch, generated, strict=True):
+            done[chunk.index] = translated_chunk(chunk, output)
+        report(progress, number / len(batches),
+               f"Translated batch {number} of {len(batches)} ({len(done)} of {len(chunks)} chunks)")
+    ordered = [done[chunk.index] for chunk in chunks]
+    cut = [c.index + 1 for c in ordered if c.truncated]
+    return TranslationResult(
+        text=join_translations(text, ordered), chunks=ordered, source=text, num_beams=options.num_beams,
+        max_chunk_tokens=budget, batches=len(batches),
+        **run_info(loaded, started, [truncation_warning(cut, options)] if cut else []),
+    )
+
+
+def translated_chunk(chunk: Chunk, output: Generated) -> TranslatedChunk:
+    fields = {f.name: getattr(chunk, f.name) for f in dataclasses.fields(Chunk)}
+    return TranslatedChunk(**fields, hypotheses=output.hypotheses, truncated=output.truncated,
+                           new_tokens=output.new_tokens, max_new_tokens=output.max_new_tokens, tokens=output.tokens,
+                           flags=("truncated",) if output.truncated else ())
+
+
+def input_token_limit(loaded: LoadedModel) -> int:
+    """Content tokens a chunk may have: the model's input limit less the special tokens its recipe adds."""
+    specials = loaded.tokenizer.num_special_tokens_to_add() if loaded.recipe.add_special_tokens else 0
+    return model_input_limit(loaded.tokenizer, loaded.model.config) - specials
+
+
+def _chunk_budget(loaded: LoadedModel, max_chunk_tokens: object) -> int:
+    limit = input_token_limit(loaded)
+    if max_chunk_tokens is None:
+        return min(DEFAULT_CHUNK_TOKENS, limit)
+    return int_arg("The chunk size (max chunk tokens)", max_chunk_tokens, 1, limit)
+
+
+def _rows_for_scores(loaded: LoadedModel, chunks: Sequence[Chunk], options: GenerationOptions) -> int:
+    longest = max((c.n_tokens for c in chunks), default=1)
+    cap = new_token_cap(longest, options.max_new_tokens)
+    return min(MAX_BATCH_ROWS, transformers_engine.max_rows(loaded, cap, options))
+
+
+# -------------------------------------------------------------------- postprocess
+
+
+def join_translations(source: str, chunks: Sequence[TranslatedChunk]) -> str:
+    """Best hypotheses in order, separated the way the source separates the chunks (blank line, line, space)."""
+    parts: list[str] = []
+    for previous, chunk in zip([None, *chunks[:-1]], chunks, strict=True):
+        if previous is not None:
+            parts.append(_separator(source[previous.char_end:chunk.char_start]))
+        parts.append(chunk.hypotheses[0].text if chunk.hypotheses else "")
+    return "".join(parts)
+
+
+def _separator(gap: str) -> str:
+    if PARAGRAPH_BREAK.search(gap):
+        return "\n\n"
+    if has_line_break(gap):
+        return "\n"
+    return " "

@@ -37,8 +37,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     api = HfApi()
     api.create_repo(args.space, repo_type="space", space_sdk="gradio", private=args.private, exist_ok=True)
-    api.upload_folder(folder_path=str(ROOT), repo_id=args.space, repo_type="space",
-                      allow_patterns=ALLOW, ignore_patterns=IGNORE, commit_message="Deploy the app")
+    api.upload_folder(
+        folder_path=str(ROOT),
+        repo_id=args.space,
+        repo_type="space",
+        allow_patterns=ALLOW,
+        ignore_patterns=IGNORE,
+        commit_message="Deploy the app",
+    )
     print(f"uploaded {len(files)} files to https://huggingface.co/spaces/{args.space}")
     return 0
 

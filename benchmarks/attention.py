@@ -63,24 +63,34 @@ def encoder_rows(model: str, label: str, lengths: list[int], repeats: int) -> No
             options = views.AttentionOptions(view=view, layer=2)
             shown, rendered = best_of(repeats, partial(views.attention_view, result, options))
             exported, png = best_of(repeats, partial(views.attention_png, rendered))
-            print(f"{len(result.tokens)} | {seconds:.3f} s | {view} | {shown:.3f} s | {exported:.3f} s | "
-                  f"{len(rendered.html.encode()) / 1024:,.0f} KB | {len(png) / 1024:,.0f} KB")
+            print(
+                f"{len(result.tokens)} | {seconds:.3f} s | {view} | {shown:.3f} s | {exported:.3f} s | "
+                f"{len(rendered.html.encode()) / 1024:,.0f} KB | {len(png) / 1024:,.0f} KB"
+            )
 
 
 def translation_rows(folder: Path, lengths: list[int], repeats: int) -> None:
-    marian = builders.build_marian(folder / "marian", d_model=OPUS_MT["d_model"], layers=OPUS_MT["layers"],
-                                   heads=OPUS_MT["heads"], ffn=OPUS_MT["ffn"])
+    marian = builders.build_marian(
+        folder / "marian",
+        d_model=OPUS_MT["d_model"],
+        layers=OPUS_MT["layers"],
+        heads=OPUS_MT["heads"],
+        ffn=OPUS_MT["ffn"],
+    )
     source = "the house is in the city by the river and the museum was built in the last century"
     print("\nopus-mt-sized MarianMT (random weights): attend_translation(), target runs to the cap")
     print("token cap | greedy: target tokens, time | 4 beams: target tokens, time")
     print("---------:|-----------------------------:|------------------------------:")
     for tokens in lengths:
-        greedy, result = best_of(repeats, partial(attend_translation, source, model=str(marian), num_beams=1,
-                                                  max_tokens=tokens))
-        beams, beam_result = best_of(repeats, partial(attend_translation, source, model=str(marian), num_beams=4,
-                                                      max_tokens=tokens))
-        print(f"{tokens} | {len(result.target_tokens)}, {greedy:.2f} s | "
-              f"{len(beam_result.target_tokens)}, {beams:.2f} s")
+        greedy, result = best_of(
+            repeats, partial(attend_translation, source, model=str(marian), num_beams=1, max_tokens=tokens)
+        )
+        beams, beam_result = best_of(
+            repeats, partial(attend_translation, source, model=str(marian), num_beams=4, max_tokens=tokens)
+        )
+        print(
+            f"{tokens} | {len(result.target_tokens)}, {greedy:.2f} s | {len(beam_result.target_tokens)}, {beams:.2f} s"
+        )
 
 
 def main() -> None:
@@ -88,13 +98,16 @@ def main() -> None:
     parser.add_argument("--lengths", type=int, nargs="+", default=[32, 128, 512])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
-          f"torch {torch.__version__}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
+        f"torch {torch.__version__}"
+    )
     encoder_rows(OFFLINE_MINILM, "all-MiniLM-L6-v2 (real, 6 layers x 12 heads)", args.lengths, args.repeats)
     with tempfile.TemporaryDirectory() as folder:
         bert = builders.build_bert(Path(folder) / "bert", **BERT_BASE)
-        encoder_rows(str(bert), "bert-base-sized BertModel (random weights, 12 layers x 12 heads)", args.lengths,
-                     args.repeats)
+        encoder_rows(
+            str(bert), "bert-base-sized BertModel (random weights, 12 layers x 12 heads)", args.lengths, args.repeats
+        )
         translation_rows(Path(folder), [32, 128], args.repeats)
 
 

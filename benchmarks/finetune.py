@@ -32,12 +32,19 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import builders  # noqa: E402
 
 # (label, batch size, mixed precision, share, torch threads; None = torch's default)
-CPU_SETTINGS = [("fp32, batch 8", 8, "no", False, None), ("fp32, batch 16", 16, "no", False, None),
-                ("fp32, batch 16, 1 thread", 16, "no", False, 1),
-                ("bf16 autocast, batch 16", 16, "bf16", False, None),
-                ("fp32, batch 16, shared", 16, "no", True, None)]
-GPU_SETTINGS = [("GPU fp32, batch 32", 32, "no", False, None), ("GPU bf16, batch 32", 32, "bf16", False, None),
-                ("GPU fp16, batch 32", 32, "fp16", False, None), ("GPU bf16, batch 64", 64, "bf16", False, None)]
+CPU_SETTINGS = [
+    ("fp32, batch 8", 8, "no", False, None),
+    ("fp32, batch 16", 16, "no", False, None),
+    ("fp32, batch 16, 1 thread", 16, "no", False, 1),
+    ("bf16 autocast, batch 16", 16, "bf16", False, None),
+    ("fp32, batch 16, shared", 16, "no", True, None),
+]
+GPU_SETTINGS = [
+    ("GPU fp32, batch 32", 32, "no", False, None),
+    ("GPU bf16, batch 32", 32, "bf16", False, None),
+    ("GPU fp16, batch 32", 32, "fp16", False, None),
+    ("GPU bf16, batch 64", 64, "bf16", False, None),
+]
 
 
 def write_corpus(path: Path, rows: int, seed: int = 0) -> None:
@@ -57,22 +64,36 @@ def run_one(setting: dict) -> dict:
     if setting["threads"]:
         torch.set_num_threads(setting["threads"])
     with tempfile.TemporaryDirectory() as folder:
-        result = finetune(FinetuneConfig(
-            corpus=setting["corpus"], output_dir=str(Path(folder) / "out"), encoder=OFFLINE_MINILM,
-            share=setting["share"], steps=setting["steps"], batch_size=setting["batch"],
-            mixed_precision=setting["precision"], heldout_fraction=0, save_every=0, keep_checkpoints=1,
-        ))
-    return {"tokens_per_second": result.target_tokens_per_second,
-            "seconds_per_step": result.train_seconds / result.steps, "device": result.device,
-            "precision": result.precision, "threads": torch.get_num_threads()}
+        result = finetune(
+            FinetuneConfig(
+                corpus=setting["corpus"],
+                output_dir=str(Path(folder) / "out"),
+                encoder=OFFLINE_MINILM,
+                share=setting["share"],
+                steps=setting["steps"],
+                batch_size=setting["batch"],
+                mixed_precision=setting["precision"],
+                heldout_fraction=0,
+                save_every=0,
+                keep_checkpoints=1,
+            )
+        )
+    return {
+        "tokens_per_second": result.target_tokens_per_second,
+        "seconds_per_step": result.train_seconds / result.steps,
+        "device": result.device,
+        "precision": result.precision,
+        "threads": torch.get_num_threads(),
+    }
 
 
 def run_isolated(setting: dict) -> dict:
     env = {**os.environ, "TQDM_DISABLE": "1"}
     if not setting["label"].startswith("GPU"):
         env["CUDA_VISIBLE_DEVICES"] = ""  # Accelerate takes a visible GPU; the CPU rows must not
-    completed = subprocess.run([sys.executable, __file__, "--one", json.dumps(setting)], capture_output=True,
-                               text=True, check=False, env=env)
+    completed = subprocess.run(
+        [sys.executable, __file__, "--one", json.dumps(setting)], capture_output=True, text=True, check=False, env=env
+    )
     if completed.returncode:
         raise RuntimeError(f"{setting['label']} failed:\n{completed.stderr[-2000:]}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
@@ -88,8 +109,10 @@ def main() -> None:
         print(json.dumps(run_one(json.loads(args.one))))
         return
     settings = CPU_SETTINGS + (GPU_SETTINGS if torch.cuda.is_available() else [])
-    print(f"MiniLM2MiniLM fine-tuning, {args.steps} steps per setting, synthetic 12-24-word rows; "
-          f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}")
+    print(
+        f"MiniLM2MiniLM fine-tuning, {args.steps} steps per setting, synthetic 12-24-word rows; "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}"
+    )
     print()
     print("| setting | device | precision used | s/step | target tokens/s |")
     print("|---|---|---|---:|---:|")
@@ -97,12 +120,22 @@ def main() -> None:
         corpus = Path(folder) / "corpus.tsv"
         write_corpus(corpus, args.rows)
         for label, batch, precision, share, threads in settings:
-            setting = {"label": label, "corpus": str(corpus), "steps": args.steps, "batch": batch,
-                       "precision": precision, "share": share, "threads": threads}
+            setting = {
+                "label": label,
+                "corpus": str(corpus),
+                "steps": args.steps,
+                "batch": batch,
+                "precision": precision,
+                "share": share,
+                "threads": threads,
+            }
             measured = run_isolated(setting)
             threads = f"{measured['threads']} thread" + "s" * (measured["threads"] != 1)
-            print(f"| {label} | {measured['device']} ({threads}) | {measured['precision']} | "
-                  f"{measured['seconds_per_step']:.2f} | {measured['tokens_per_second']:,.0f} |", flush=True)
+            print(
+                f"| {label} | {measured['device']} ({threads}) | {measured['precision']} | "
+                f"{measured['seconds_per_step']:.2f} | {measured['tokens_per_second']:,.0f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -48,8 +48,16 @@ def build_context(tokenizer, tokens: int, seed: int = 0) -> str:
 
 def timed(model: str, context: str, batch_size: int, max_seq_len: int, doc_stride: int):
     started = time.perf_counter()
-    result = answer(QUESTION, context, model=model, top_k=5, batch_size=batch_size, mode="span",
-                    max_seq_len=max_seq_len, doc_stride=doc_stride)
+    result = answer(
+        QUESTION,
+        context,
+        model=model,
+        top_k=5,
+        batch_size=batch_size,
+        mode="span",
+        max_seq_len=max_seq_len,
+        doc_stride=doc_stride,
+    )
     return time.perf_counter() - started, result
 
 
@@ -78,21 +86,30 @@ def main() -> None:
 
     reference = results[args.batch_sizes[0]]
     windows = len(reference.windows)
-    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
-          f"torch {torch.__version__}, device {loaded.device_name}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
+        f"torch {torch.__version__}, device {loaded.device_name}"
+    )
     # the machines are shared: the load says how much else was running
     print(f"load average (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"model: distilbert-base-sized QA (dim 768, 6 layers, 12 heads), {loaded.precision}, random weights")
-    print(f"context: {n_tokens:,} tokens, {len(context):,} characters -> {windows} windows "
-          f"(max_seq_len {args.max_seq_len}, doc_stride {args.doc_stride}); best of {args.repeats}")
+    print(
+        f"context: {n_tokens:,} tokens, {len(context):,} characters -> {windows} windows "
+        f"(max_seq_len {args.max_seq_len}, doc_stride {args.doc_stride}); best of {args.repeats}"
+    )
     print(f"{'batch_size':>10} {'seconds':>8} {'windows/s':>10} {'speed-up':>9}  same answers")
     for batch_size in args.batch_sizes:
-        same = [(a.text, a.start, a.end) for a in results[batch_size].answers] == \
-               [(a.text, a.start, a.end) for a in reference.answers]
-        print(f"{batch_size:>10} {best[batch_size]:>8.2f} {windows / best[batch_size]:>10.1f} "
-              f"{best[args.batch_sizes[0]] / best[batch_size]:>8.2f}x  {'yes' if same else 'NO'}")
-    print(f"default batch_size {WINDOW_BATCH} vs one window per forward: "
-          f"{best[args.batch_sizes[0]] / best[WINDOW_BATCH]:.2f}x (target >= 1.5x)")
+        same = [(a.text, a.start, a.end) for a in results[batch_size].answers] == [
+            (a.text, a.start, a.end) for a in reference.answers
+        ]
+        print(
+            f"{batch_size:>10} {best[batch_size]:>8.2f} {windows / best[batch_size]:>10.1f} "
+            f"{best[args.batch_sizes[0]] / best[batch_size]:>8.2f}x  {'yes' if same else 'NO'}"
+        )
+    print(
+        f"default batch_size {WINDOW_BATCH} vs one window per forward: "
+        f"{best[args.batch_sizes[0]] / best[WINDOW_BATCH]:.2f}x (target >= 1.5x)"
+    )
 
 
 if __name__ == "__main__":

@@ -34,9 +34,10 @@ from translator.text.segment import sentences  # noqa: E402
 
 def build_document(n: int, seed: int = 0) -> str:
     rng = random.Random(seed)
-    lines = [" ".join(rng.choice(builders.WORDS) for _ in range(rng.randint(12, 24))).capitalize() + "."
-             for _ in range(n)]
-    return "\n\n".join(" ".join(lines[i:i + 10]) for i in range(0, n, 10))
+    lines = [
+        " ".join(rng.choice(builders.WORDS) for _ in range(rng.randint(12, 24))).capitalize() + "." for _ in range(n)
+    ]
+    return "\n\n".join(" ".join(lines[i : i + 10]) for i in range(0, n, 10))
 
 
 def main() -> None:
@@ -49,12 +50,16 @@ def main() -> None:
     spans = sentences(text)
     encoder = embeddings.sentence_encoder(OFFLINE_MINILM)
     summarize(text[:5_000], num_sentences=3)  # warm-up: loading and first-call costs out of the measurement
-    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
-          f"torch {torch.__version__}, device {encoder.device_name}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
+        f"torch {torch.__version__}, device {encoder.device_name}"
+    )
     # the machines are shared: the load says how much else was running
     print(f"load average (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    print(f"document: {len(spans):,} sentences, {len(text):,} characters; model {OFFLINE_MINILM} "
-          f"(all-MiniLM-L6-v2, sentence-transformers); best of {args.repeats}")
+    print(
+        f"document: {len(spans):,} sentences, {len(text):,} characters; model {OFFLINE_MINILM} "
+        f"(all-MiniLM-L6-v2, sentence-transformers); best of {args.repeats}"
+    )
     texts = [s.text for s in spans]
     runs: dict[str, Callable[[], object]] = {
         "embedding only": lambda: embeddings.embed_sentences(texts, encoder),
@@ -74,6 +79,7 @@ def main() -> None:
         result = results[label]
         picked = f" ({sum(s.selected for s in result.sentences)} picked)" if hasattr(result, "sentences") else ""
         print(f"{label:<40} {seconds:>7.2f} s {len(spans) / seconds:>8.0f} sentences/s{picked}")
+
 
 if __name__ == "__main__":
     main()

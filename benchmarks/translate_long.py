@@ -86,8 +86,13 @@ def naive_loop(loaded, text: str, beams: int) -> tuple[list[str], int, float, fl
 def batched(model_dir: Path, text: str, beams: int, budget: int) -> tuple[list[str], int, float, float, int]:
     started, cpu = time.perf_counter(), time.process_time()
     result = translate(text, model=str(model_dir), num_beams=beams, precision="fp32", max_chunk_tokens=budget)
-    return ([c.hypotheses[0].text for c in result.chunks], sum(c.new_tokens for c in result.chunks),
-            time.perf_counter() - started, time.process_time() - cpu, result.batches)
+    return (
+        [c.hypotheses[0].text for c in result.chunks],
+        sum(c.new_tokens for c in result.chunks),
+        time.perf_counter() - started,
+        time.process_time() - cpu,
+        result.batches,
+    )
 
 
 def one_sentence_budget(loaded, text: str) -> int:
@@ -107,8 +112,9 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     # the settings' ceiling caps every sentence at exactly --new-tokens (sentences here are longer than that)
-    translator.configure(get_settings().replace(offline=True, max_generate_seconds=3_600.0,
-                                                max_new_tokens=args.new_tokens))
+    translator.configure(
+        get_settings().replace(offline=True, max_generate_seconds=3_600.0, max_new_tokens=args.new_tokens)
+    )
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = build_model(Path(tmp) / "marian-opus-size")
         text = build_document(args.words)
@@ -116,24 +122,35 @@ def main() -> None:
         budget = one_sentence_budget(loaded, text)
         n_sentences = len(sentences(text))
         batched(model_dir, text[:200], 1, budget)  # warm-up: load, first-call overheads
-        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
-              f"{torch.get_num_threads()} threads, load average at start {os.getloadavg()[0]:.1f}")
-        print(f"document: {len(text.split()):,} words, {n_sentences} sentences, {len(text):,} characters; "
-              f"model: Marian d512 6+6 layers vocab {loaded.model.config.vocab_size:,}, fp32, random weights; "
-              f"chunk budget {budget} tokens (one sentence per chunk)")
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+            f"{torch.get_num_threads()} threads, load average at start {os.getloadavg()[0]:.1f}"
+        )
+        print(
+            f"document: {len(text.split()):,} words, {n_sentences} sentences, {len(text):,} characters; "
+            f"model: Marian d512 6+6 layers vocab {loaded.model.config.vocab_size:,}, fp32, random weights; "
+            f"chunk budget {budget} tokens (one sentence per chunk)"
+        )
         print()
-        print("| beams | way | seconds | CPU seconds | generated tokens | tokens/s | generate() calls | speed-up "
-              "(wall) | speed-up (CPU) | same outputs |")
+        print(
+            "| beams | way | seconds | CPU seconds | generated tokens | tokens/s | generate() calls | speed-up "
+            "(wall) | speed-up (CPU) | same outputs |"
+        )
         print("|---|---|---|---|---|---|---|---|---|---|")
         for beams in args.beams:
             plain, plain_tokens, plain_wall, plain_cpu, plain_calls = naive_loop(loaded, text, beams)
             ours, our_tokens, our_wall, our_cpu, our_calls = batched(model_dir, text, beams, budget)
             same = sum(a == b for a, b in zip(plain, ours, strict=True))
-            print(f"| {beams} | per-sentence loop | {plain_wall:.1f} | {plain_cpu:.1f} | {plain_tokens:,} | "
-                  f"{plain_tokens / plain_wall:.0f} | {plain_calls} | 1.0x | 1.0x | |")
-            print(f"| {beams} | translate() | {our_wall:.1f} | {our_cpu:.1f} | {our_tokens:,} | "
-                  f"{our_tokens / our_wall:.0f} | {our_calls} | {plain_wall / our_wall:.1f}x | "
-                  f"{plain_cpu / our_cpu:.1f}x | {same}/{len(plain)} |", flush=True)
+            print(
+                f"| {beams} | per-sentence loop | {plain_wall:.1f} | {plain_cpu:.1f} | {plain_tokens:,} | "
+                f"{plain_tokens / plain_wall:.0f} | {plain_calls} | 1.0x | 1.0x | |"
+            )
+            print(
+                f"| {beams} | translate() | {our_wall:.1f} | {our_cpu:.1f} | {our_tokens:,} | "
+                f"{our_tokens / our_wall:.0f} | {our_calls} | {plain_wall / our_wall:.1f}x | "
+                f"{plain_cpu / our_cpu:.1f}x | {same}/{len(plain)} |",
+                flush=True,
+            )
         print(f"\nload average at end {os.getloadavg()[0]:.1f}")
 
 

@@ -47,8 +47,14 @@ def build_bert(folder: Path, *, hidden: int = 64, layers: int = 2, heads: int = 
 
     tokenizer = build_bert_tokenizer(folder)
     torch.manual_seed(0)
-    config = BertConfig(vocab_size=len(tokenizer), hidden_size=hidden, num_hidden_layers=layers,
-                        num_attention_heads=heads, intermediate_size=hidden * 2, max_position_embeddings=512)
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        intermediate_size=hidden * 2,
+        max_position_embeddings=512,
+    )
     BertModel(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
@@ -59,26 +65,47 @@ def build_distilbert_qa(folder: Path, *, dim: int = 64, layers: int = 2, heads: 
 
     tokenizer = build_bert_tokenizer(folder)
     torch.manual_seed(0)
-    config = DistilBertConfig(vocab_size=len(tokenizer), dim=dim, n_layers=layers, n_heads=heads,
-                              hidden_dim=dim * 4, max_position_embeddings=512)
+    config = DistilBertConfig(
+        vocab_size=len(tokenizer),
+        dim=dim,
+        n_layers=layers,
+        n_heads=heads,
+        hidden_dim=dim * 4,
+        max_position_embeddings=512,
+    )
     DistilBertForQuestionAnswering(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
 
 
-def build_bert2bert(folder: Path, *, hidden: int = 64, layers: int = 2, heads: int = 4,
-                    intermediate: int | None = None, vocab_size: int | None = None) -> Path:
+def build_bert2bert(
+    folder: Path,
+    *,
+    hidden: int = 64,
+    layers: int = 2,
+    heads: int = 4,
+    intermediate: int | None = None,
+    vocab_size: int | None = None,
+) -> Path:
     """An EncoderDecoderModel of BertGeneration halves, tokenized the google/bert2bert way (<s>, </s>, <pad>)."""
     from transformers import BertGenerationConfig, BertGenerationDecoder, BertGenerationEncoder, EncoderDecoderModel
 
     tokenizer = build_bert_tokenizer(folder, extra=("<pad>", "<s>", "</s>"))
     tokenizer.add_special_tokens({"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>"})
-    ids = {name: tokenizer.convert_tokens_to_ids(tok) for name, tok in
-           (("pad", "<pad>"), ("bos", "<s>"), ("eos", "</s>"))}
-    common = dict(vocab_size=vocab_size or len(tokenizer), hidden_size=hidden, num_hidden_layers=layers,
-                  num_attention_heads=heads, intermediate_size=intermediate or hidden * 2,
-                  max_position_embeddings=512, pad_token_id=ids["pad"], bos_token_id=ids["bos"],
-                  eos_token_id=ids["eos"])
+    ids = {
+        name: tokenizer.convert_tokens_to_ids(tok) for name, tok in (("pad", "<pad>"), ("bos", "<s>"), ("eos", "</s>"))
+    }
+    common = dict(
+        vocab_size=vocab_size or len(tokenizer),
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        intermediate_size=intermediate or hidden * 2,
+        max_position_embeddings=512,
+        pad_token_id=ids["pad"],
+        bos_token_id=ids["bos"],
+        eos_token_id=ids["eos"],
+    )
     torch.manual_seed(0)
     encoder = BertGenerationEncoder(BertGenerationConfig(**common))
     decoder = BertGenerationDecoder(BertGenerationConfig(**common, is_decoder=True, add_cross_attention=True))
@@ -99,21 +126,39 @@ def _train_sentencepiece(folder: Path, vocab_size: int) -> Path:
     import sentencepiece as spm
 
     corpus = folder / "corpus.txt"
-    lines = [" ".join(WORDS[i:i + 12]) for i in range(0, len(WORDS), 3)]
+    lines = [" ".join(WORDS[i : i + 12]) for i in range(0, len(WORDS), 3)]
     lines += [string.ascii_letters, string.digits + string.punctuation, "äöüß éèàçñ"]
     corpus.write_text("\n".join(lines * 3) + "\n", encoding="utf-8")
     prefix = folder / "spm"
     spm.SentencePieceTrainer.train(
-        input=str(corpus), model_prefix=str(prefix), vocab_size=vocab_size, character_coverage=1.0,
-        model_type="unigram", hard_vocab_limit=False, unk_id=1, bos_id=-1, eos_id=0, pad_id=-1,
-        unk_piece="<unk>", eos_piece="</s>", minloglevel=2,
+        input=str(corpus),
+        model_prefix=str(prefix),
+        vocab_size=vocab_size,
+        character_coverage=1.0,
+        model_type="unigram",
+        hard_vocab_limit=False,
+        unk_id=1,
+        bos_id=-1,
+        eos_id=0,
+        pad_id=-1,
+        unk_piece="<unk>",
+        eos_piece="</s>",
+        minloglevel=2,
     )
     corpus.unlink()
     return prefix.with_suffix(".model")
 
 
-def build_marian(folder: Path, *, d_model: int = 64, layers: int = 2, heads: int = 4, ffn: int | None = None,
-                 spm_vocab: int = 300, vocab_size: int | None = None) -> Path:
+def build_marian(
+    folder: Path,
+    *,
+    d_model: int = 64,
+    layers: int = 2,
+    heads: int = 4,
+    ffn: int | None = None,
+    spm_vocab: int = 300,
+    vocab_size: int | None = None,
+) -> Path:
     """A MarianMT with a SentencePiece vocabulary trained on the spot (``vocab_size`` pads the embedding)."""
     import sentencepiece as spm
     from transformers import MarianConfig, MarianMTModel, MarianTokenizer
@@ -129,15 +174,25 @@ def build_marian(folder: Path, *, d_model: int = 64, layers: int = 2, heads: int
         (folder / name).write_bytes(model_file.read_bytes())
     model_file.unlink()
     model_file.with_suffix(".vocab").unlink(missing_ok=True)
-    tokenizer = MarianTokenizer(str(folder / "source.spm"), str(folder / "target.spm"), str(folder / "vocab.json"),
-                                model_max_length=512)
+    tokenizer = MarianTokenizer(
+        str(folder / "source.spm"), str(folder / "target.spm"), str(folder / "vocab.json"), model_max_length=512
+    )
     pad = vocab["<pad>"]
     torch.manual_seed(0)
     config = MarianConfig(
-        vocab_size=vocab_size or len(vocab), d_model=d_model, encoder_layers=layers, decoder_layers=layers,
-        encoder_attention_heads=heads, decoder_attention_heads=heads, encoder_ffn_dim=ffn or d_model * 2,
-        decoder_ffn_dim=ffn or d_model * 2, max_position_embeddings=512, pad_token_id=pad,
-        decoder_start_token_id=pad, eos_token_id=vocab["</s>"], forced_eos_token_id=vocab["</s>"],
+        vocab_size=vocab_size or len(vocab),
+        d_model=d_model,
+        encoder_layers=layers,
+        decoder_layers=layers,
+        encoder_attention_heads=heads,
+        decoder_attention_heads=heads,
+        encoder_ffn_dim=ffn or d_model * 2,
+        decoder_ffn_dim=ffn or d_model * 2,
+        max_position_embeddings=512,
+        pad_token_id=pad,
+        decoder_start_token_id=pad,
+        eos_token_id=vocab["</s>"],
+        forced_eos_token_id=vocab["</s>"],
     )
     model = MarianMTModel(config)
     model.generation_config.pad_token_id = pad
@@ -166,8 +221,12 @@ def build_all(root: Path) -> dict[str, Path]:
     }
     lines = []
     for key, (name, tasks, recipe) in TINY_REGISTRY.items():
-        lines += [f'[models.{key}]', f'path = "{paths[name]}"', f"tasks = {json.dumps(tasks)}",
-                  f'description = "tiny {name} for tests"']
+        lines += [
+            f"[models.{key}]",
+            f'path = "{paths[name]}"',
+            f"tasks = {json.dumps(tasks)}",
+            f'description = "tiny {name} for tests"',
+        ]
         if recipe:
             lines.append(f'recipe = "{recipe}"')
         if name == "marian":

@@ -49,15 +49,35 @@ CASES = [
     ("short-top5", "distilbert", "Who built it?", _context(4), {"top_k": 5}),
     ("short-words-off", "distilbert", QUESTION, _context(4), {"top_k": 3, "align_to_words": False}),
     ("argmax-path", "distilbert", QUESTION, _context(2), {"top_k": 1, "align_to_words": False}),
-    ("long-windows", "distilbert", QUESTION, _context(40),
-     {"top_k": 8, "max_seq_len": 64, "doc_stride": 24, "max_answer_len": 12}),
-    ("impossible", "distilbert", "What is the colour of the sky?", _context(12),
-     {"top_k": 4, "max_seq_len": 96, "doc_stride": 32, "handle_impossible_answer": True}),
-    ("impossible-listed", "distilbert", QUESTION, "Built in Paris, 1889.",
-     {"top_k": 20, "handle_impossible_answer": True}),
+    (
+        "long-windows",
+        "distilbert",
+        QUESTION,
+        _context(40),
+        {"top_k": 8, "max_seq_len": 64, "doc_stride": 24, "max_answer_len": 12},
+    ),
+    (
+        "impossible",
+        "distilbert",
+        "What is the colour of the sky?",
+        _context(12),
+        {"top_k": 4, "max_seq_len": 96, "doc_stride": 32, "handle_impossible_answer": True},
+    ),
+    (
+        "impossible-listed",
+        "distilbert",
+        QUESTION,
+        "Built in Paris, 1889.",
+        {"top_k": 20, "handle_impossible_answer": True},
+    ),
     ("tiny-context", "distilbert", QUESTION, "Paris.", {"top_k": 3}),
-    ("roberta-long", "roberta", QUESTION, _context(30),
-     {"top_k": 6, "max_seq_len": 80, "doc_stride": 20, "handle_impossible_answer": True}),
+    (
+        "roberta-long",
+        "roberta",
+        QUESTION,
+        _context(30),
+        {"top_k": 6, "max_seq_len": 80, "doc_stride": 20, "handle_impossible_answer": True},
+    ),
     ("roberta-short", "roberta", "Who wrote the paper?", _context(8), {"top_k": 3, "max_answer_len": 5}),
 ]
 
@@ -100,15 +120,28 @@ def build_roberta(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     bpe = ByteLevelBPETokenizer()
     corpus = [" ".join(builders.WORDS), string.ascii_letters, string.digits + string.punctuation, *_SENTENCES[:4]]
-    bpe.train_from_iterator(corpus, vocab_size=400, min_frequency=1,
-                            special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"], show_progress=False)
+    bpe.train_from_iterator(
+        corpus,
+        vocab_size=400,
+        min_frequency=1,
+        special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
+        show_progress=False,
+    )
     bpe.save_model(str(folder))
     tokenizer = RobertaTokenizer(vocab=str(folder / "vocab.json"), merges=str(folder / "merges.txt"))
     tokenizer.model_max_length = 512
-    config = RobertaConfig(vocab_size=len(tokenizer), hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
-                           intermediate_size=128, max_position_embeddings=514, type_vocab_size=1,
-                           pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
-                           eos_token_id=tokenizer.eos_token_id)
+    config = RobertaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=128,
+        max_position_embeddings=514,
+        type_vocab_size=1,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
     model = RobertaForQuestionAnswering(config)
     _reseed(model, 2)
     model.save_pretrained(folder)
@@ -128,14 +161,17 @@ def record(models: dict[str, str]) -> dict:
     from transformers import pipeline
 
     assert transformers.__version__.startswith("4."), "record with transformers 4.x"
-    pipes = {name: pipeline("question-answering", model=path, tokenizer=path, device=-1)
-             for name, path in models.items()}
+    pipes = {
+        name: pipeline("question-answering", model=path, tokenizer=path, device=-1) for name, path in models.items()
+    }
     cases = {}
     for name, model, question, context, kwargs in CASES:
         found = pipes[model](question=question, context=context, **kwargs)
         found = found if isinstance(found, list) else [found]
-        cases[name] = [{"answer": a["answer"], "start": int(a["start"]), "end": int(a["end"]),
-                        "score": float(a["score"])} for a in found]
+        cases[name] = [
+            {"answer": a["answer"], "start": int(a["start"]), "end": int(a["end"]), "score": float(a["score"])}
+            for a in found
+        ]
     return {"transformers": transformers.__version__, "cases": cases}
 
 
@@ -145,8 +181,10 @@ def main(v4_python: str) -> None:
     sys.path.insert(0, str(HERE))
     with tempfile.TemporaryDirectory() as tmp:
         models = {name: str(path) for name, path in build_models(Path(tmp)).items()}
-        script = (f"import json, sys; sys.path.insert(0, {str(HERE)!r}); import qa_oracle; "
-                  f"print(json.dumps(qa_oracle.record({models!r})))")
+        script = (
+            f"import json, sys; sys.path.insert(0, {str(HERE)!r}); import qa_oracle; "
+            f"print(json.dumps(qa_oracle.record({models!r})))"
+        )
         done = subprocess.run([v4_python, "-c", script], capture_output=True, text=True)
         if done.returncode:
             sys.exit(done.stderr)

@@ -19,11 +19,30 @@ from .training.finetune import Evaluation, FinetuneConfig, FinetuneResult, finet
 from .training.warmstart import WarmStart, warm_start
 
 __all__ = [
-    "InputError", "LoadedModel", "ModelSpec", "ModelUnavailableError", "Recipe", "Settings", "TranslatorError",
-    "configure", "get_cache", "get_registry", "get_settings", "is_available", "load_model",
+    "InputError",
+    "LoadedModel",
+    "ModelSpec",
+    "ModelUnavailableError",
+    "Recipe",
+    "Settings",
+    "TranslatorError",
+    "configure",
+    "get_cache",
+    "get_registry",
+    "get_settings",
+    "is_available",
+    "load_model",
 ]
-__all__ += ["Chunk", "ChunkPlan", "Hypothesis", "TranslatedChunk", "TranslationResult", "chunk_text", "plan_chunks",
-            "translate"]
+__all__ += [
+    "Chunk",
+    "ChunkPlan",
+    "Hypothesis",
+    "TranslatedChunk",
+    "TranslationResult",
+    "chunk_text",
+    "plan_chunks",
+    "translate",
+]
 __all__ += ["Answer", "QAResult", "Window", "answer"]
 __all__ += ["DroppedSentence", "Elbow", "ScoredSentence", "SummaryResult", "summarize"]
 __all__ += ["AttentionResult", "TranslationAttention", "attend", "attend_translation"]

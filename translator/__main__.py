@@ -38,9 +38,11 @@ def _download(keys: list[str]) -> int:
 def _add_finetune(commands) -> None:
     default = {f.name: f.default for f in dataclasses.fields(FinetuneConfig)}
     parser = commands.add_parser(
-        "finetune", help="warm-start a BERT2BERT translator from BERT checkpoints and fine-tune it",
+        "finetune",
+        help="warm-start a BERT2BERT translator from BERT checkpoints and fine-tune it",
         description="Warm-start a BERT2BERT encoder-decoder from BERT checkpoints and fine-tune it on a parallel "
-                    "corpus; the output directory works with the app (--registry DIR/registry-entry.toml).")
+        "corpus; the output directory works with the app (--registry DIR/registry-entry.toml).",
+    )
 
     def add(*names: str, **options) -> None:
         if options.get("default") is not None and options.get("default") is not False:
@@ -66,16 +68,30 @@ def _add_finetune(commands) -> None:
     add("--warmup-steps", type=int, default=None, help="linear warm-up steps (default: a tenth of --steps)")
     add("--weight-decay", type=float, default=default["weight_decay"], help="AdamW weight decay")
     add("--max-grad-norm", type=float, default=default["max_grad_norm"], help="gradient clipping; 0 is off")
-    add("--mixed-precision", choices=MIXED_PRECISIONS, default=None,
-        help="mixed precision (default: Accelerate's config or launch flag, else no)")
-    add("--save-every", type=int, default=default["save_every"],
-        help="steps between checkpoints and scores; 0: scores at the end, no checkpoints")
+    add(
+        "--mixed-precision",
+        choices=MIXED_PRECISIONS,
+        default=None,
+        help="mixed precision (default: Accelerate's config or launch flag, else no)",
+    )
+    add(
+        "--save-every",
+        type=int,
+        default=default["save_every"],
+        help="steps between checkpoints and scores; 0: scores at the end, no checkpoints",
+    )
     add("--keep-checkpoints", type=int, default=default["keep_checkpoints"], help="checkpoints kept")
     add("--eval-beams", type=int, default=default["eval_beams"], help="beam width when scoring held-out rows")
     add("--eval-batch-size", type=int, default=default["eval_batch_size"], help="rows per generate() call")
     add("--seed", type=int, default=default["seed"], help="seed of the split, data order and new weights")
-    add("--resume", nargs="?", const=True, default=False, metavar="CHECKPOINT",
-        help="continue from the newest checkpoint in --output (or from CHECKPOINT)")
+    add(
+        "--resume",
+        nargs="?",
+        const=True,
+        default=False,
+        metavar="CHECKPOINT",
+        help="continue from the newest checkpoint in --output (or from CHECKPOINT)",
+    )
     add("--name", default=None, help="registry key of the result (default: the output directory's name)")
     add("--languages", nargs=2, metavar=("SOURCE", "TARGET"), default=None, help="language codes, e.g. en de")
 
@@ -91,8 +107,9 @@ def _finetune(args: argparse.Namespace) -> int:
     if not PartialState().is_main_process:
         return 0  # under `accelerate launch`, one summary, from the process that scored and saved
     scores = result.evaluations[-1] if result.evaluations else None
-    scored = (f" (held-out BLEU {scores.bleu:.1f}, chrF {scores.chrf:.1f} on {scores.sentences} sentences)"
-              if scores else "")
+    scored = (
+        f" (held-out BLEU {scores.bleu:.1f}, chrF {scores.chrf:.1f} on {scores.sentences} sentences)" if scores else ""
+    )
     print(f"Saved the translator to {result.output_dir} after {result.steps} steps{scored}.")
     print(f"Add it to the app: python app.py --registry {result.registry_entry}")
     return 0

@@ -10,11 +10,43 @@ from gradio_client.exceptions import AppError
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def attention(client, text="The cat sat on the mat.", *, mode="encoder", encoder_model="tiny-bert",
-              translation_model="tiny-marian", text_pair="", beams=1, precision="fp32", view="head", kind="cross",
-              layer=1, heads=(), pair="all", word_level=False, hide_special=False, min_weight=0.0):
-    return client.predict(mode, encoder_model, translation_model, text, text_pair, beams, precision, view, kind,
-                          layer, list(heads), pair, word_level, hide_special, min_weight, api_name="/attention")
+def attention(
+    client,
+    text="The cat sat on the mat.",
+    *,
+    mode="encoder",
+    encoder_model="tiny-bert",
+    translation_model="tiny-marian",
+    text_pair="",
+    beams=1,
+    precision="fp32",
+    view="head",
+    kind="cross",
+    layer=1,
+    heads=(),
+    pair="all",
+    word_level=False,
+    hide_special=False,
+    min_weight=0.0,
+):
+    return client.predict(
+        mode,
+        encoder_model,
+        translation_model,
+        text,
+        text_pair,
+        beams,
+        precision,
+        view,
+        kind,
+        layer,
+        list(heads),
+        pair,
+        word_level,
+        hide_special,
+        min_weight,
+        api_name="/attention",
+    )
 
 
 def svg_of(html: str) -> ET.Element:
@@ -37,22 +69,26 @@ def test_encoder_head_view_over_the_api(client):
 
 
 def test_translation_alignment_over_the_api(client):
-    html, ran = attention(client, "the house is in the city", mode="translation", view="alignment", layer=9,
-                          word_level=True)
+    html, ran = attention(
+        client, "the house is in the city", mode="translation", view="alignment", layer=9, word_level=True
+    )
     svg_of(html)
     assert "Generated translation (greedy)" in html
     assert "layer 2 · mean of all heads" in html  # layer 9 was fitted to the tiny model's two layers
     assert "tiny-marian" in ran
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"text": "  "}, "empty"),
-    ({"encoder_model": "tiny-marian"}, "list"),  # gradio checks the dropdown; registry_key checks again
-    ({"mode": "sideways"}, "sideways"),
-    ({"view": "alignment"}, "translation"),
-    ({"pair": "A->B"}, "second text"),
-    ({"mode": "translation", "beams": 99}, "maximum"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"text": "  "}, "empty"),
+        ({"encoder_model": "tiny-marian"}, "list"),  # gradio checks the dropdown; registry_key checks again
+        ({"mode": "sideways"}, "sideways"),
+        ({"view": "alignment"}, "translation"),
+        ({"pair": "A->B"}, "second text"),
+        ({"mode": "translation", "beams": 99}, "maximum"),
+    ],
+)
 def test_bad_attention_requests_get_one_sentence(client, kwargs, message):
     with pytest.raises(AppError, match=message):
         attention(client, **kwargs)

@@ -5,21 +5,56 @@ from __future__ import annotations
 import pytest
 from gradio_client.exceptions import AppError
 
-CONTEXT = ("The Eiffel Tower was built in Paris for the World's Fair of 1889. Its iron lattice was designed by "
-           "the company of Gustave Eiffel.\n\nBread rises because yeast turns sugars into carbon dioxide. "
-           "Bakers score the dough with a blade so the crust opens where they want it to.")
+CONTEXT = (
+    "The Eiffel Tower was built in Paris for the World's Fair of 1889. Its iron lattice was designed by "
+    "the company of Gustave Eiffel.\n\nBread rises because yeast turns sugars into carbon dioxide. "
+    "Bakers score the dough with a blade so the crust opens where they want it to."
+)
 
 
-def ask(client, question="Who designed the tower?", context=CONTEXT, model="tiny-qa", precision="fp32", top_k=3,
-        max_seq_len=48, doc_stride=16, max_answer_len=10, impossible=False, mode="auto"):
-    return client.predict(question, context, model, precision, top_k, max_seq_len, doc_stride, max_answer_len,
-                          impossible, mode, api_name="/answer")
+def ask(
+    client,
+    question="Who designed the tower?",
+    context=CONTEXT,
+    model="tiny-qa",
+    precision="fp32",
+    top_k=3,
+    max_seq_len=48,
+    doc_stride=16,
+    max_answer_len=10,
+    impossible=False,
+    mode="auto",
+):
+    return client.predict(
+        question,
+        context,
+        model,
+        precision,
+        top_k,
+        max_seq_len,
+        doc_stride,
+        max_answer_len,
+        impossible,
+        mode,
+        api_name="/answer",
+    )
 
 
-def summarize(client, text=CONTEXT, model="minilm-offline", num_sentences=2, ratio=0.2, algorithm="kmeans",
-              min_length=40, max_length=600, use_first=True, layer="sentence embedding"):
-    return client.predict(text, model, num_sentences, ratio, algorithm, min_length, max_length, use_first, layer,
-                          api_name="/summarize")
+def summarize(
+    client,
+    text=CONTEXT,
+    model="minilm-offline",
+    num_sentences=2,
+    ratio=0.2,
+    algorithm="kmeans",
+    min_length=40,
+    max_length=600,
+    use_first=True,
+    layer="sentence embedding",
+):
+    return client.predict(
+        text, model, num_sentences, ratio, algorithm, min_length, max_length, use_first, layer, api_name="/summarize"
+    )
 
 
 def test_answer_returns_table_highlights_and_windows(client):
@@ -48,14 +83,17 @@ def test_answer_escapes_user_text(client):
         assert "<img" not in html and "&lt;img" in html
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"question": " "}, "question is empty"),
-    ({"context": ""}, "context is empty"),
-    ({"doc_stride": 48}, "doc_stride"),
-    ({"question": "why " * 60}, "shorten the question"),
-    ({"model": "minilm-offline"}, "list"),  # gradio checks the dropdown; registry_key checks again
-    ({"mode": "span", "model": "distilbert-squad"}, "download"),  # in the registry, not cached, offline
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"question": " "}, "question is empty"),
+        ({"context": ""}, "context is empty"),
+        ({"doc_stride": 48}, "doc_stride"),
+        ({"question": "why " * 60}, "shorten the question"),
+        ({"model": "minilm-offline"}, "list"),  # gradio checks the dropdown; registry_key checks again
+        ({"mode": "span", "model": "distilbert-squad"}, "download"),  # in the registry, not cached, offline
+    ],
+)
 def test_answer_bad_input_is_one_sentence(client, kwargs, message):
     with pytest.raises(AppError, match=message):
         ask(client, **kwargs)
@@ -83,12 +121,15 @@ def test_summarize_with_a_hidden_layer(client):
     assert len([row for row in table["data"] if row[1] == "✓"]) == 1 and summary and "tiny-bert" in ran
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"text": "  "}, "text is empty"),
-    ({"algorithm": "dbscan"}, "list of choices"),  # gradio checks radios and dropdowns before the handler
-    ({"layer": "top"}, "list of choices"),
-    ({"model": "tiny-qa"}, "list"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"text": "  "}, "text is empty"),
+        ({"algorithm": "dbscan"}, "list of choices"),  # gradio checks radios and dropdowns before the handler
+        ({"layer": "top"}, "list of choices"),
+        ({"model": "tiny-qa"}, "list"),
+    ],
+)
 def test_summarize_bad_input_is_one_sentence(client, kwargs, message):
     with pytest.raises(AppError, match=message):
         summarize(client, **kwargs)

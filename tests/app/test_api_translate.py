@@ -6,10 +6,20 @@ from gradio_client.exceptions import AppError
 TEXT = "The house is big. The river runs to the city.\n\nParis is the capital of France."
 
 
-def translate(client, text=TEXT, model="tiny-marian", precision="fp32", beams=2, n_best=2, length_penalty=1.0,
-              no_repeat=0, chunk_tokens=0):
-    return client.predict(text, model, precision, beams, n_best, length_penalty, no_repeat, chunk_tokens,
-                          api_name="/translate")
+def translate(
+    client,
+    text=TEXT,
+    model="tiny-marian",
+    precision="fp32",
+    beams=2,
+    n_best=2,
+    length_penalty=1.0,
+    no_repeat=0,
+    chunk_tokens=0,
+):
+    return client.predict(
+        text, model, precision, beams, n_best, length_penalty, no_repeat, chunk_tokens, api_name="/translate"
+    )
 
 
 def test_translate_returns_text_nbest_viewer_and_run_line(client):
@@ -27,13 +37,16 @@ def test_translate_escapes_user_text(client):
     assert "<img" not in viewer and "&lt;img" in viewer
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"text": "   "}, "empty"),
-    ({"text": "x" * 20_001}, "limit"),
-    ({"beams": 2, "n_best": 3}, "n-best"),
-    ({"model": "opus-mt-en-de"}, "download"),  # in the registry but not cached, and offline
-    ({"model": "/etc"}, "list"),  # gradio checks the dropdown; registry_key checks again
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"text": "   "}, "empty"),
+        ({"text": "x" * 20_001}, "limit"),
+        ({"beams": 2, "n_best": 3}, "n-best"),
+        ({"model": "opus-mt-en-de"}, "download"),  # in the registry but not cached, and offline
+        ({"model": "/etc"}, "list"),  # gradio checks the dropdown; registry_key checks again
+    ],
+)
 def test_translate_bad_input_is_one_sentence(client, kwargs, message):
     with pytest.raises(AppError, match=message):
         translate(client, **kwargs)
@@ -47,12 +60,15 @@ def test_chunks_plan_without_a_model(client):
     assert "3 tokens overlap the previous chunk" in viewer
 
 
-@pytest.mark.parametrize("args, message", [
-    (("  ", "tiny-bert", 8, 0, "sentences"), "empty"),
-    ((TEXT, "tiny-bert", 8, 2, "sentences"), "windows"),
-    ((TEXT, "tiny-bert", 8, 8, "windows"), "stride"),
-    ((TEXT, "not-a-model", 8, 0, "sentences"), "list"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("  ", "tiny-bert", 8, 0, "sentences"), "empty"),
+        ((TEXT, "tiny-bert", 8, 2, "sentences"), "windows"),
+        ((TEXT, "tiny-bert", 8, 8, "windows"), "stride"),
+        ((TEXT, "not-a-model", 8, 0, "sentences"), "list"),
+    ],
+)
 def test_chunks_bad_input_is_one_sentence(client, args, message):
     with pytest.raises(AppError, match=message):
         client.predict(*args, api_name="/chunks")

@@ -24,32 +24,46 @@ def test_readme_front_matter_is_valid_space_metadata():
 
 
 def test_deploy_dry_run_lists_exactly_the_app_files():
-    out = subprocess.run([sys.executable, ".huggingface/deploy.py", "someone/space", "--dry-run"], cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, ".huggingface/deploy.py", "someone/space", "--dry-run"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert {"README.md", "app.py", "requirements.txt", "translator/__init__.py"} <= set(out)
-    assert all(f in ("README.md", "app.py", "requirements.txt") or re.fullmatch(r"translator/(\w+/)*\w+\.py", f)
-               for f in out)
+    assert all(
+        f in ("README.md", "app.py", "requirements.txt") or re.fullmatch(r"translator/(\w+/)*\w+\.py", f) for f in out
+    )
     assert all((ROOT / f).is_file() for f in out)
 
 
 def test_share_without_auth_refuses_to_start():
-    result = subprocess.run([sys.executable, "app.py", "--share", "--port", "1"], cwd=ROOT, capture_output=True,
-                            text=True, timeout=120, env={"PATH": "", "HF_HUB_OFFLINE": "1"})
+    result = subprocess.run(
+        [sys.executable, "app.py", "--share", "--port", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "", "HF_HUB_OFFLINE": "1"},
+    )
     assert result.returncode != 0
     assert "--auth" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_malformed_auth_refuses_to_start():
-    result = subprocess.run([sys.executable, "app.py", "--auth", "nocolon"], cwd=ROOT, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "app.py", "--auth", "nocolon"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0 and "user:password" in result.stderr
 
 
 @pytest.fixture(scope="module")
 def authed_url(tiny_models, tmp_path_factory):
     log = tmp_path_factory.mktemp("authed") / "app.log"
-    process, url = launch_app(["--offline", "--registry", str(tiny_models["registry"]), "--auth", "ada:lovelace"],
-                              log_path=log)
+    process, url = launch_app(
+        ["--offline", "--registry", str(tiny_models["registry"]), "--auth", "ada:lovelace"], log_path=log
+    )
     yield url
     process.kill()
     process.wait(timeout=10)
@@ -66,9 +80,17 @@ def test_with_auth_an_unauthenticated_api_call_is_refused(authed_url):
     assert "Device:" in client.predict(api_name="/status")
 
 
-@pytest.mark.parametrize("probe", ["gradio_api/file=/etc/passwd", "file=/etc/passwd",
-                                   "gradio_api/file=../../../../etc/passwd", "gradio_api/file=app.py",
-                                   "gradio_api/file=%2Fetc%2Fpasswd", "static/../../../../etc/passwd"])
+@pytest.mark.parametrize(
+    "probe",
+    [
+        "gradio_api/file=/etc/passwd",
+        "file=/etc/passwd",
+        "gradio_api/file=../../../../etc/passwd",
+        "gradio_api/file=app.py",
+        "gradio_api/file=%2Fetc%2Fpasswd",
+        "static/../../../../etc/passwd",
+    ],
+)
 def test_path_probes_are_refused(app_url, probe):
     response = httpx.get(app_url + probe, timeout=10)
     assert response.status_code in (403, 404, 400, 405) or "root:" not in response.text
@@ -86,11 +108,13 @@ def test_rate_limiter_window():
 
 
 def test_rate_limit_answers_429_over_http(tiny, tmp_path):
-    process, url = launch_app(["--offline", "--registry", str(tiny["registry"]), "--rate-limit", "2"],
-                              log_path=tmp_path / "app.log")
+    process, url = launch_app(
+        ["--offline", "--registry", str(tiny["registry"]), "--rate-limit", "2"], log_path=tmp_path / "app.log"
+    )
     try:
-        codes = [httpx.post(url + "gradio_api/call/status", json={"data": []}, timeout=10).status_code
-                 for _ in range(3)]
+        codes = [
+            httpx.post(url + "gradio_api/call/status", json={"data": []}, timeout=10).status_code for _ in range(3)
+        ]
     finally:
         process.kill()
         process.wait(timeout=10)

@@ -24,8 +24,9 @@ def inprocess(tiny_models):
     before = translator.get_settings()
     translator.configure(before.replace(registry_file=str(tiny_models["registry"]), offline=True))
     blocks = app.build_demo()
-    _, url, _ = blocks.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True,
-                              show_error=False, quiet=True)
+    _, url, _ = blocks.launch(
+        server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, show_error=False, quiet=True
+    )
     yield app, Client(url, verbose=False)
     blocks.close()
     translator.configure(before)

@@ -43,8 +43,9 @@ def _session(url: str, worker: int) -> list[tuple[str, float, str]]:
 @pytest.fixture
 def loaded_app(tiny, tmp_path, request):
     env = getattr(request, "param", {})
-    process, url = launch_app(["--offline", "--registry", str(tiny["registry"])], env=env,
-                              log_path=tmp_path / "app.log")
+    process, url = launch_app(
+        ["--offline", "--registry", str(tiny["registry"])], env=env, log_path=tmp_path / "app.log"
+    )
     yield process, url
     process.kill()
     process.wait(timeout=10)
@@ -71,11 +72,14 @@ def test_25_clients_all_succeed_with_bounded_memory(loaded_app, artifacts):
     assert rss_after - rss_before < 1 * 2**30, "memory grew by more than 1 GiB under load"
     latencies = sorted(row[1] for row in rows)
     report = {
-        "clients": CLIENTS, "requests": len(rows), "wall_s": round(wall, 1),
+        "clients": CLIENTS,
+        "requests": len(rows),
+        "wall_s": round(wall, 1),
         "p50_s": round(statistics.median(latencies), 2),
         "p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 2),
         "max_s": round(latencies[-1], 2),
-        "rss_before_mb": rss_before // 2**20, "rss_after_mb": rss_after // 2**20,
+        "rss_before_mb": rss_before // 2**20,
+        "rss_after_mb": rss_after // 2**20,
     }
     (artifacts / "load.json").write_text(json.dumps(report, indent=2))
     assert process.poll() is None

@@ -20,12 +20,47 @@ MEGABYTE = "word " * 200_000
 # api name -> (valid positional arguments, index of the main text argument, index of the model argument)
 ENDPOINTS = {
     "/translate": (["The house is new.", "tiny-marian", "fp32", 2, 1, 1.0, 0, 0], 0, 1),
-    "/answer": (["Where is the tower?", "The tower is in Paris. It is tall.", "tiny-qa", "fp32", 2, 64, 16, 10,
-                 False, "span"], 1, 2),
-    "/summarize": (["The first sentence is here. A second one follows it. The third ends the text.",
-                    "tiny-bert", 1, 0.2, "kmeans", 0, 600, True, "-2"], 0, 1),
-    "/attention": (["encoder", "tiny-bert", "tiny-marian", "The cat sat on the mat.", "", 1, "fp32", "head",
-                    "encoder", 1, [], "all", False, False, 0.0], 3, 1),
+    "/answer": (
+        ["Where is the tower?", "The tower is in Paris. It is tall.", "tiny-qa", "fp32", 2, 64, 16, 10, False, "span"],
+        1,
+        2,
+    ),
+    "/summarize": (
+        [
+            "The first sentence is here. A second one follows it. The third ends the text.",
+            "tiny-bert",
+            1,
+            0.2,
+            "kmeans",
+            0,
+            600,
+            True,
+            "-2",
+        ],
+        0,
+        1,
+    ),
+    "/attention": (
+        [
+            "encoder",
+            "tiny-bert",
+            "tiny-marian",
+            "The cat sat on the mat.",
+            "",
+            1,
+            "fp32",
+            "head",
+            "encoder",
+            1,
+            [],
+            "all",
+            False,
+            False,
+            0.0,
+        ],
+        3,
+        1,
+    ),
     "/chunks": (["One sentence. Another sentence.", "tiny-bert", 16, 0, "sentences"], 0, 1),
 }
 
@@ -119,8 +154,10 @@ NUMBER_CASES = {
 }
 
 
-@pytest.mark.parametrize(("api_name", "index", "value"),
-                         [(api, index, value) for api, cases in NUMBER_CASES.items() for index, value in cases])
+@pytest.mark.parametrize(
+    ("api_name", "index", "value"),
+    [(api, index, value) for api, cases in NUMBER_CASES.items() for index, value in cases],
+)
 def test_out_of_range_and_wrong_types(client, api_name, index, value):
     args = list(ENDPOINTS[api_name][0])
     args[index] = value

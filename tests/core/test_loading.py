@@ -17,8 +17,10 @@ from translator.core.loading import ModelCache, get_cache, resolve_precision
 from translator.core.registry import OFFLINE_MINILM
 
 
-@pytest.mark.parametrize(("key", "task"), [("tiny-marian", "translation"), ("tiny-bert2bert", "translation"),
-                                          ("tiny-qa", "qa"), ("tiny-bert", "encoder")])
+@pytest.mark.parametrize(
+    ("key", "task"),
+    [("tiny-marian", "translation"), ("tiny-bert2bert", "translation"), ("tiny-qa", "qa"), ("tiny-bert", "encoder")],
+)
 def test_tiny_models_load_by_path_in_fp32_and_4bit(tiny, key, task):
     path = str(tiny["registry"].parent / key.removeprefix("tiny-"))
     full = load_model(path, task, precision="fp32")
@@ -155,7 +157,12 @@ def test_checkpoint_needing_remote_code(tiny, tmp_path):
 
 
 def test_download_command_says_the_hub_is_unreachable():
-    result = subprocess.run([sys.executable, "-m", "translator", "download", "opus-mt-en-de"], capture_output=True,
-                            text=True, timeout=120, env={"HF_HUB_OFFLINE": "1", "PATH": ""})
+    result = subprocess.run(
+        [sys.executable, "-m", "translator", "download", "opus-mt-en-de"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"HF_HUB_OFFLINE": "1", "PATH": ""},
+    )
     assert result.returncode == 1
     assert "opus-mt-en-de" in result.stderr and "can't be" in result.stderr and "Traceback" not in result.stderr

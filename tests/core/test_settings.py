@@ -6,8 +6,14 @@ from translator.core.settings import Settings
 
 
 def test_env_overrides_defaults_with_types():
-    settings = Settings.from_env({"TRANSLATOR_MAX_BEAMS": "6", "TRANSLATOR_OFFLINE": "true",
-                                  "TRANSLATOR_MAX_GENERATE_SECONDS": "2.5", "TRANSLATOR_PRECISION": "4bit"})
+    settings = Settings.from_env(
+        {
+            "TRANSLATOR_MAX_BEAMS": "6",
+            "TRANSLATOR_OFFLINE": "true",
+            "TRANSLATOR_MAX_GENERATE_SECONDS": "2.5",
+            "TRANSLATOR_PRECISION": "4bit",
+        }
+    )
     assert settings.max_beams == 6
     assert settings.offline is True
     assert settings.max_generate_seconds == 2.5

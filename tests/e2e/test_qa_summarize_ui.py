@@ -6,9 +6,11 @@ from playwright.sync_api import expect
 
 # the machines running the suite are shared and busy: wait generously for each thing to appear
 WAIT = 30_000
-CONTEXT = ("The Eiffel Tower was built in Paris for the World's Fair of 1889. Its iron lattice was designed by "
-           "the company of Gustave Eiffel.\n\nBread rises because yeast turns sugars into carbon dioxide. "
-           "Bakers score the dough with a blade so the crust opens where they want it to.")
+CONTEXT = (
+    "The Eiffel Tower was built in Paris for the World's Fair of 1889. Its iron lattice was designed by "
+    "the company of Gustave Eiffel.\n\nBread rises because yeast turns sugars into carbon dioxide. "
+    "Bakers score the dough with a blade so the crust opens where they want it to."
+)
 
 
 def pick_model(page, name: str) -> None:

@@ -16,7 +16,7 @@ from translator.render import views
 from translator.tasks.attention import AttentionResult, TranslationAttention
 
 SVG = "{http://www.w3.org/2000/svg}"
-HOSTILE = '<script>x()</script>'
+HOSTILE = "<script>x()</script>"
 TWO_MB = 2 * 2**20
 
 
@@ -26,26 +26,55 @@ def peaked(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
     return weights / weights.sum(-1, keepdims=True)
 
 
-def encoder_result(tokens: list[str], segments: list[int] | None = None, layers: int = 2,
-                   heads: int = 3) -> AttentionResult:
+def encoder_result(
+    tokens: list[str], segments: list[int] | None = None, layers: int = 2, heads: int = 3
+) -> AttentionResult:
     n = len(tokens)
     special = [t in ("[CLS]", "[SEP]") for t in tokens]
     return AttentionResult(
-        tokens=tokens, attentions=peaked((layers, heads, n, n)), special=special, segments=segments or [0] * n,
-        words=list(range(n)), word_labels=list(tokens), word_level=False, n_input_tokens=n, cut="", model="fake",
-        device="CPU", precision="fp32", footprint_bytes=1, seconds=0.0)
+        tokens=tokens,
+        attentions=peaked((layers, heads, n, n)),
+        special=special,
+        segments=segments or [0] * n,
+        words=list(range(n)),
+        word_labels=list(tokens),
+        word_level=False,
+        n_input_tokens=n,
+        cut="",
+        model="fake",
+        device="CPU",
+        precision="fp32",
+        footprint_bytes=1,
+        seconds=0.0,
+    )
 
 
 def translation_result() -> TranslationAttention:
     source = ["▁the", "▁ho", "use", "</s>"]
     target = ["<pad>", "▁das", "▁Haus", "</s>"]
     return TranslationAttention(
-        source_tokens=source, target_tokens=target, encoder=peaked((2, 2, 4, 4)), decoder=peaked((2, 2, 4, 4), 1),
-        cross=peaked((2, 2, 4, 4), 2), translation="das Haus", source_special=[False, False, False, True],
-        target_special=[True, False, False, True], source_words=[0, 1, 1, 2], target_words=[0, 1, 2, 3],
-        source_word_labels=["the", "house", "</s>"], target_word_labels=["<pad>", "das", "Haus", "</s>"],
-        word_level=False, num_beams=1, n_input_tokens=4, cut="", model="fake", device="CPU", precision="fp32",
-        footprint_bytes=1, seconds=0.0)
+        source_tokens=source,
+        target_tokens=target,
+        encoder=peaked((2, 2, 4, 4)),
+        decoder=peaked((2, 2, 4, 4), 1),
+        cross=peaked((2, 2, 4, 4), 2),
+        translation="das Haus",
+        source_special=[False, False, False, True],
+        target_special=[True, False, False, True],
+        source_words=[0, 1, 1, 2],
+        target_words=[0, 1, 2, 3],
+        source_word_labels=["the", "house", "</s>"],
+        target_word_labels=["<pad>", "das", "Haus", "</s>"],
+        word_level=False,
+        num_beams=1,
+        n_input_tokens=4,
+        cut="",
+        model="fake",
+        device="CPU",
+        precision="fp32",
+        footprint_bytes=1,
+        seconds=0.0,
+    )
 
 
 class Tags(HTMLParser):
@@ -94,15 +123,15 @@ def test_every_view_is_static_markup_with_escaped_tokens(view):
 
 def test_head_view_draws_lines_weighted_by_attention_with_a_colour_per_head():
     result = encoder_result(TOKENS)
-    rendered = views.attention_view(result, views.AttentionOptions(view="head", layer=1, heads=(1, 3),
-                                                                   min_weight=0.1))
+    rendered = views.attention_view(result, views.AttentionOptions(view="head", layer=1, heads=(1, 3), min_weight=0.1))
     root = check_markup(rendered)
     lines = list(root.iter(f"{SVG}line"))
     chosen = result.attentions[0, [0, 2]]
     assert len(lines) == int((chosen >= 0.1).sum())
     assert {line.get("stroke") for line in lines} == {views.HEAD_COLOURS[0], views.HEAD_COLOURS[2]}
     assert sorted(float(line.get("stroke-opacity")) for line in lines) == pytest.approx(
-        sorted(np.round(chosen[chosen >= 0.1], 2)), abs=0.006)
+        sorted(np.round(chosen[chosen >= 0.1], 2)), abs=0.006
+    )
     legend = [t.text for t in root.iter(f"{SVG}text") if t.text and t.text.startswith("H")]
     assert legend == ["H1", "H3"]
     assert rendered.data["weights"].shape == (2, 6, 6) and rendered.data["heads"] == [1, 3]

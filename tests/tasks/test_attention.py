@@ -111,10 +111,8 @@ def test_word_level_merges_sub_word_pieces_with_offsets(tiny):
     # a word's column is the sum of its pieces' columns, its row the mean of its pieces' rows
     first = [i for i, w in enumerate(pieces.words) if w == pieces.words[pieces.tokens.index("token")]]
     column = words.tokens.index("tokenization")
-    np.testing.assert_allclose(words.attentions[..., 0, column],
-                               pieces.attentions[..., 0, first].sum(-1), atol=1e-6)
-    np.testing.assert_allclose(words.attentions[..., column, 0],
-                               pieces.attentions[..., first, 0].mean(-1), atol=1e-6)
+    np.testing.assert_allclose(words.attentions[..., 0, column], pieces.attentions[..., 0, first].sum(-1), atol=1e-6)
+    np.testing.assert_allclose(words.attentions[..., column, 0], pieces.attentions[..., first, 0].mean(-1), atol=1e-6)
 
 
 def test_hiding_special_tokens_renormalizes_rows(minilm):
@@ -134,12 +132,15 @@ def test_token_cap_cuts_and_says_what_it_cut(tiny):
     assert_rows_sum_to_one(result.attentions)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"text": ""}, "empty"),
-    ({"text": "x" * 5000}, "limit"),
-    ({"text": "fine", "text_pair": 3}, "text_pair"),
-    ({"text": "fine", "max_tokens": 1}, "max_tokens"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"text": ""}, "empty"),
+        ({"text": "x" * 5000}, "limit"),
+        ({"text": "fine", "text_pair": 3}, "text_pair"),
+        ({"text": "fine", "max_tokens": 1}, "max_tokens"),
+    ],
+)
 def test_bad_encoder_input_is_one_sentence(tiny, kwargs, message):
     with pytest.raises(InputError, match=message):
         attend(model="tiny-bert", **kwargs)
@@ -152,13 +153,15 @@ def generate_like_translate(key: str, source: str, num_beams: int) -> list[int]:
     """An independent generate() with translate()'s tokenization, cap and no forced </s>: what attend_translation
     must show."""
     loaded = load_model(key, "translation", attn="eager")
-    encoding = loaded.tokenizer(source, add_special_tokens=loaded.recipe.add_special_tokens,
-                                return_token_type_ids=False, return_tensors="pt")
+    encoding = loaded.tokenizer(
+        source, add_special_tokens=loaded.recipe.add_special_tokens, return_token_type_ids=False, return_tensors="pt"
+    )
     n_content = len(loaded.tokenizer(source, add_special_tokens=False)["input_ids"])
     cap = new_token_cap(n_content, get_settings().max_new_tokens)
     with torch.inference_mode():
-        ids = loaded.model.generate(**encoding, num_beams=num_beams, do_sample=False, max_new_tokens=cap,
-                                    forced_eos_token_id=None)
+        ids = loaded.model.generate(
+            **encoding, num_beams=num_beams, do_sample=False, max_new_tokens=cap, forced_eos_token_id=None
+        )
     return ids[0].tolist()
 
 
@@ -178,7 +181,7 @@ def test_translation_attention_is_on_the_generated_text(tiny, key, num_beams):
     generated = generate_like_translate(key, source, num_beams)
     eos = loaded.model.generation_config.eos_token_id
     if eos in generated[1:]:
-        generated = generated[:generated.index(eos, 1) + 1]
+        generated = generated[: generated.index(eos, 1) + 1]
     assert result.target_tokens == tokenizer.convert_ids_to_tokens(generated)
     assert result.translation == tokenizer.decode(generated, skip_special_tokens=True).strip()
     # the attention is that of the translation the Translate tab shows for the same text and beams
@@ -234,8 +237,10 @@ def test_rollout_and_kind_checks(tiny):
     assert_rows_sum_to_one(rolled)
 
 
-@pytest.mark.parametrize("kwargs, message", [({"num_beams": 0}, "number of beams"), ({"num_beams": 99}, "number of beams"),
-                                             ({"source": "  "}, "empty")])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [({"num_beams": 0}, "number of beams"), ({"num_beams": 99}, "number of beams"), ({"source": "  "}, "empty")],
+)
 def test_bad_translation_input_is_one_sentence(tiny, kwargs, message):
     with pytest.raises(InputError, match=message):
         attend_translation(**{"source": "the house", **kwargs}, model="tiny-marian")
@@ -270,8 +275,7 @@ def test_merge_pieces_keeps_rows_summing_to_one(case):
     k_groups = [np.flatnonzero(np.asarray(k_words) == w) for w in sorted(set(k_words))]
     for i, rows in enumerate(q_groups):
         for j, cols in enumerate(k_groups):
-            np.testing.assert_allclose(merged[..., i, j], weights[..., rows, :][..., cols].sum(-1).mean(-1),
-                                       atol=1e-5)
+            np.testing.assert_allclose(merged[..., i, j], weights[..., rows, :][..., cols].sum(-1).mean(-1), atol=1e-5)
 
 
 @given(st.integers(1, 10), st.data())

@@ -29,15 +29,17 @@ def expected() -> dict:
 
 def test_fixture_covers_every_case(expected):
     assert expected["transformers"].startswith("4.")
-    assert sorted(expected["cases"]) == sorted(case[0] for case in qa_oracle.CASES), \
+    assert sorted(expected["cases"]) == sorted(case[0] for case in qa_oracle.CASES), (
         "the recorded answers are stale: run tests/qa_oracle.py (see its docstring)"
+    )
 
 
 @pytest.mark.parametrize("case", qa_oracle.CASES, ids=[case[0] for case in qa_oracle.CASES])
 def test_same_answers_as_the_v4_pipeline(case, oracle_models, expected):
     name, model, question, context, kwargs = case
-    result = answer(question, context, model=oracle_models[model], mode="span",
-                    **{"max_answer_len": 15, **kwargs})  # 15: the pipeline's default
+    result = answer(
+        question, context, model=oracle_models[model], mode="span", **{"max_answer_len": 15, **kwargs}
+    )  # 15: the pipeline's default
     want = expected["cases"][name]
     got = [{"answer": a.text, "start": a.start, "end": a.end} for a in result.answers]
     assert got == [{k: w[k] for k in ("answer", "start", "end")} for w in want]
@@ -58,7 +60,7 @@ def test_answers_lie_in_the_context_sorted_by_score(tiny):
     result = answer(QUESTION, LONG, model="tiny-qa", top_k=10, max_seq_len=64, doc_stride=16)
     assert result.mode == "span" and len(result.answers) == 10
     for found in result.answers:
-        assert LONG[found.start:found.end] == found.text and found.text
+        assert LONG[found.start : found.end] == found.text and found.text
         window = result.windows[found.window]
         assert window.char_start <= found.start and found.end <= window.char_end
     scores = [a.score for a in result.answers]
@@ -85,23 +87,39 @@ def test_batched_windows_equal_one_window_at_a_time(tiny):
     single = answer(QUESTION, LONG, batch_size=1, **kwargs)
     odd = answer(QUESTION, LONG, batch_size=3, **kwargs)
     for other in (single, odd):
-        assert [(a.text, a.start, a.end, a.window) for a in other.answers] == \
-               [(a.text, a.start, a.end, a.window) for a in batched.answers]
+        assert [(a.text, a.start, a.end, a.window) for a in other.answers] == [
+            (a.text, a.start, a.end, a.window) for a in batched.answers
+        ]
         assert [a.score for a in other.answers] == pytest.approx([a.score for a in batched.answers], abs=1e-6)
     assert batched.windows == single.windows
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(words=st.lists(st.sampled_from(["Paris", "tower", "built", "in", "1889", "by", "a", "king", ",", ".",
-                                       "Zürich", "unbekannt", "x"]), min_size=1, max_size=120),
-       top_k=st.integers(1, 6), max_answer_len=st.integers(1, 20))
+@given(
+    words=st.lists(
+        st.sampled_from(
+            ["Paris", "tower", "built", "in", "1889", "by", "a", "king", ",", ".", "Zürich", "unbekannt", "x"]
+        ),
+        min_size=1,
+        max_size=120,
+    ),
+    top_k=st.integers(1, 6),
+    max_answer_len=st.integers(1, 20),
+)
 def test_any_context_gives_answers_inside_it(tiny, words, top_k, max_answer_len):
     context = " ".join(words)
-    result = answer("who built it?", context, model="tiny-qa", top_k=top_k, max_seq_len=32, doc_stride=8,
-                    max_answer_len=max_answer_len)
+    result = answer(
+        "who built it?",
+        context,
+        model="tiny-qa",
+        top_k=top_k,
+        max_seq_len=32,
+        doc_stride=8,
+        max_answer_len=max_answer_len,
+    )
     assert 1 <= len(result.answers) <= top_k
     for found in result.answers:
-        assert context[found.start:found.end] == found.text and found.text.strip()
+        assert context[found.start : found.end] == found.text and found.text.strip()
 
 
 @settings(max_examples=60, deadline=None)
@@ -139,7 +157,7 @@ def test_retrieval_mode_ranks_whole_sentences(tiny):
     assert result.answers[0].text.startswith("Berlin is the capital of Germany")
     assert [a.score for a in result.answers] == sorted((a.score for a in result.answers), reverse=True)
     for found in result.answers:
-        assert context[found.start:found.end] == found.text
+        assert context[found.start : found.end] == found.text
         assert result.windows[found.window].char_start == found.start
 
 
@@ -157,25 +175,34 @@ def test_too_many_windows_is_refused_before_any_work(tiny, monkeypatch):
         answer(QUESTION, LONG, model="tiny-qa", max_seq_len=64, doc_stride=16)
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"question": ""}, "question is empty"),
-    ({"question": "   \n"}, "question is empty"),
-    ({"context": ""}, "context is empty"),
-    ({"context": 42}, "context must be text"),
-    ({"doc_stride": 64}, "doc_stride (64) must be smaller than max_seq_len (64)"),
-    ({"doc_stride": 200}, "must be smaller than max_seq_len"),
-    ({"doc_stride": 60}, "lower doc_stride"),
-    ({"question": "why " * 80}, "shorten the question"),
-    ({"top_k": 0}, "top_k must be between 1"),
-    ({"top_k": 2.5}, "top_k must be a whole number"),
-    ({"max_answer_len": 0}, "max_answer_len must be at least 1"),
-    ({"max_seq_len": 4096}, "more than this model takes"),
-    ({"mode": "guess"}, "mode must be one of"),
-    ({"context": "x" * 100_001}, "the limit is 100,000"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"question": ""}, "question is empty"),
+        ({"question": "   \n"}, "question is empty"),
+        ({"context": ""}, "context is empty"),
+        ({"context": 42}, "context must be text"),
+        ({"doc_stride": 64}, "doc_stride (64) must be smaller than max_seq_len (64)"),
+        ({"doc_stride": 200}, "must be smaller than max_seq_len"),
+        ({"doc_stride": 60}, "lower doc_stride"),
+        ({"question": "why " * 80}, "shorten the question"),
+        ({"top_k": 0}, "top_k must be between 1"),
+        ({"top_k": 2.5}, "top_k must be a whole number"),
+        ({"max_answer_len": 0}, "max_answer_len must be at least 1"),
+        ({"max_seq_len": 4096}, "more than this model takes"),
+        ({"mode": "guess"}, "mode must be one of"),
+        ({"context": "x" * 100_001}, "the limit is 100,000"),
+    ],
+)
 def test_bad_input_is_one_clear_sentence(tiny, kwargs, message):
-    call = {"question": QUESTION, "context": qa_oracle._context(4), "model": "tiny-qa", "max_seq_len": 64,
-            "doc_stride": 16, **kwargs}
+    call = {
+        "question": QUESTION,
+        "context": qa_oracle._context(4),
+        "model": "tiny-qa",
+        "max_seq_len": 64,
+        "doc_stride": 16,
+        **kwargs,
+    }
     with pytest.raises(InputError) as caught:
         answer(call.pop("question"), call.pop("context"), **call)
     assert message in str(caught.value)
@@ -188,8 +215,14 @@ def test_views_mark_overlapping_answers_and_escape_the_context():
 
     context = "<b>Paris</b> & the tower"
     answers = [Answer("Paris", 3, 8, 0.5, 0), Answer("<b>Paris</b>", 0, 12, 0.2, 0), Answer("", 0, 0, 0.1, 0)]
-    result = QAResult(answers=answers, windows=[Window(0, 0, len(context), 12, 0, 9)], mode="span", model="tiny-qa",
-                      seconds=0.1, max_seq_len=64)
+    result = QAResult(
+        answers=answers,
+        windows=[Window(0, 0, len(context), 12, 0, 9)],
+        mode="span",
+        model="tiny-qa",
+        seconds=0.1,
+        max_seq_len=64,
+    )
     html = views.qa_context_html(context, result)
     assert "<b>" not in html and "&lt;b&gt;" in html and "&amp; the tower" in html
     assert html.count("<sup") == 2  # the empty "no answer" is listed, not drawn

@@ -37,7 +37,7 @@ def test_asked_number_of_sentences_from_the_source_in_order(tiny, k):
     assert len(chosen) == k
     assert [s.index for s in chosen] == sorted(s.index for s in chosen)
     for s in chosen:
-        assert TEXT[s.char_start:s.char_end] == s.text and s.text in TOPICS
+        assert TEXT[s.char_start : s.char_end] == s.text and s.text in TOPICS
     positions = [result.summary.index(s.text) for s in chosen]
     assert positions == sorted(positions)
     assert result.model == "minilm-offline" and result.embedding == "sentence-transformers embedding"
@@ -85,7 +85,7 @@ def test_length_filters_report_what_they_dropped(tiny):
     assert kept.isdisjoint(d.index for d in result.dropped)
     assert len(kept) + len(result.dropped) == len(TOPICS) + 2
     for d in result.dropped:
-        assert text[d.char_start:d.char_end] == d.text and d.text not in result.summary
+        assert text[d.char_start : d.char_end] == d.text and d.text not in result.summary
 
 
 def test_everything_dropped_is_an_empty_summary_with_a_reason(tiny):
@@ -137,20 +137,23 @@ def test_any_text_gives_k_source_sentences_in_order(tiny, order, n, k, use_first
     chosen = picked(result)
     assert len(chosen) == min(k, n)
     assert [s.char_start for s in chosen] == sorted(s.char_start for s in chosen)
-    assert all(text[s.char_start:s.char_end] == s.text for s in chosen)
+    assert all(text[s.char_start : s.char_end] == s.text for s in chosen)
     assert (chosen[0].index == 0) or not use_first
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"text": ""}, "text is empty"),
-    ({"text": None}, "text must be text"),
-    ({"num_sentences": 0}, "num_sentences must be at least 1"),
-    ({"ratio": 1.5}, "ratio must be a number between 0.0 and 1.0"),
-    ({"algorithm": "dbscan"}, "algorithm must be one of kmeans, gmm"),
-    ({"min_length": 50, "max_length": 10}, "max_length must be at least 50"),
-    ({"use_first": "no"}, "use_first must be true or false"),
-    ({"text": "x" * 100_001}, "the limit is 100,000"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"text": ""}, "text is empty"),
+        ({"text": None}, "text must be text"),
+        ({"num_sentences": 0}, "num_sentences must be at least 1"),
+        ({"ratio": 1.5}, "ratio must be a number between 0.0 and 1.0"),
+        ({"algorithm": "dbscan"}, "algorithm must be one of kmeans, gmm"),
+        ({"min_length": 50, "max_length": 10}, "max_length must be at least 50"),
+        ({"use_first": "no"}, "use_first must be true or false"),
+        ({"text": "x" * 100_001}, "the limit is 100,000"),
+    ],
+)
 def test_bad_input_is_one_clear_sentence(tiny, kwargs, message):
     call = {"text": TEXT, **kwargs}
     with pytest.raises(InputError) as caught:

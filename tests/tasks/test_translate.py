@@ -3,14 +3,15 @@ from __future__ import annotations
 import pytest
 import torch
 
-import translator
-from translator import InputError, ModelUnavailableError, get_settings, load_model, translate
+from translator import InputError, ModelUnavailableError, load_model, translate
 from translator.tasks.translate import Hypothesis, TranslatedChunk, join_translations, make_batches
 
-TEXT = ("The house is big. The river runs to the city.\n\n"
-        "Paris is the capital of France. The museum was built in the last century!\n"
-        "A new line starts here.\n\n"
-        "London. Berlin. The king and the queen.")
+TEXT = (
+    "The house is big. The river runs to the city.\n\n"
+    "Paris is the capital of France. The museum was built in the last century!\n"
+    "A new line starts here.\n\n"
+    "London. Berlin. The king and the queen."
+)
 MODELS = ["tiny-marian", "tiny-bert2bert"]
 
 
@@ -30,7 +31,7 @@ def test_batched_output_equals_each_chunk_alone(tiny, model):
 def test_chunks_come_back_in_document_order_covering_the_text(tiny, model):
     result = translate(TEXT, model=model, num_beams=2, max_chunk_tokens=16)
     assert [c.index for c in result.chunks] == list(range(len(result.chunks)))
-    assert all(c.source == TEXT[c.char_start:c.char_end] for c in result.chunks)
+    assert all(c.source == TEXT[c.char_start : c.char_end] for c in result.chunks)
     assert all(a.char_end <= b.char_start for a, b in zip(result.chunks, result.chunks[1:], strict=False))
     assert "".join("".join(c.source.split()) for c in result.chunks) == "".join(TEXT.split())
     assert result.source == TEXT and result.model == model and result.precision in ("fp32", "bf16", "fp16")
@@ -46,12 +47,18 @@ def test_n_best_gives_the_asked_number_best_first_with_generate_scores(tiny, mod
     # the scores are the ones generate() ranks beams by
     loaded = load_model(model, "translation", "fp32")
     first = result.chunks[0]
-    encoded = loaded.tokenizer([first.source], add_special_tokens=loaded.recipe.add_special_tokens,
-                               return_tensors="pt")
+    encoded = loaded.tokenizer([first.source], add_special_tokens=loaded.recipe.add_special_tokens, return_tensors="pt")
     with torch.inference_mode():
-        out = loaded.model.generate(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"],
-                                    num_beams=4, num_return_sequences=3, max_new_tokens=first.max_new_tokens,
-                                    forced_eos_token_id=None, return_dict_in_generate=True, output_scores=True)
+        out = loaded.model.generate(
+            input_ids=encoded["input_ids"],
+            attention_mask=encoded["attention_mask"],
+            num_beams=4,
+            num_return_sequences=3,
+            max_new_tokens=first.max_new_tokens,
+            forced_eos_token_id=None,
+            return_dict_in_generate=True,
+            output_scores=True,
+        )
     assert [h.score for h in first.hypotheses] == pytest.approx(out.sequences_scores.tolist(), abs=1e-4)
 
 
@@ -64,8 +71,9 @@ def test_paragraph_and_line_breaks_survive(tiny, model):
 
 def test_join_uses_the_source_separators():
     def chunk(i, start, end):
-        return TranslatedChunk(i, start, end, 1, 0, source[start:end], hypotheses=[Hypothesis(f"t{i}", 0.0)],
-                               truncated=False)
+        return TranslatedChunk(
+            i, start, end, 1, 0, source[start:end], hypotheses=[Hypothesis(f"t{i}", 0.0)], truncated=False
+        )
 
     source = "aa bb\r\ncc\n \n dd"
     chunks = [chunk(0, 0, 2), chunk(1, 3, 5), chunk(2, 7, 9), chunk(3, 13, 15)]
@@ -94,8 +102,13 @@ def test_a_tiny_new_token_limit_marks_chunks_truncated_and_warns(tiny, settings_
 
 def test_progress_is_reported_per_batch(tiny):
     calls = []
-    result = translate(TEXT, model="tiny-marian", num_beams=1, max_chunk_tokens=8,
-                       progress=lambda fraction, message: calls.append(fraction))
+    result = translate(
+        TEXT,
+        model="tiny-marian",
+        num_beams=1,
+        max_chunk_tokens=8,
+        progress=lambda fraction, message: calls.append(fraction),
+    )
     per_batch = calls[1:]
     assert len(per_batch) == result.batches and per_batch == sorted(per_batch) and per_batch[-1] == 1.0
 
@@ -111,17 +124,20 @@ def test_batches_respect_the_token_budget(tiny):
         assert [c.n_tokens for c in batch] == sorted((c.n_tokens for c in batch), reverse=True)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"text": "  \n "}, "empty"),
-    ({"text": "x" * 20_001}, "limit is 20,000"),
-    ({"num_beams": 0}, "beams"),
-    ({"num_beams": 99}, "beams"),
-    ({"num_beams": 2, "num_return_sequences": 3}, "n-best"),
-    ({"length_penalty": float("nan")}, "length penalty"),
-    ({"no_repeat_ngram_size": -1}, "n-gram"),
-    ({"max_chunk_tokens": 10_000}, "chunk size"),
-    ({"num_beams": 2.5}, "whole number"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"text": "  \n "}, "empty"),
+        ({"text": "x" * 20_001}, "limit is 20,000"),
+        ({"num_beams": 0}, "beams"),
+        ({"num_beams": 99}, "beams"),
+        ({"num_beams": 2, "num_return_sequences": 3}, "n-best"),
+        ({"length_penalty": float("nan")}, "length penalty"),
+        ({"no_repeat_ngram_size": -1}, "n-gram"),
+        ({"max_chunk_tokens": 10_000}, "chunk size"),
+        ({"num_beams": 2.5}, "whole number"),
+    ],
+)
 def test_bad_input_is_one_clear_sentence(tiny, kwargs, message):
     arguments = {"text": "The house is big.", "model": "tiny-marian", **kwargs}
     with pytest.raises(InputError, match=message):

@@ -10,13 +10,40 @@ from translator.text.chunking import count_tokens, token_offsets
 from translator.text.segment import sentences
 
 FRAGMENTS = [
-    "The house is big.", "the river runs to the city", "Dr. Who?", "Paris!", "...", ",", "3.14",
-    "日本語の文です。", "二つ目の文", "😀", "👍🏽", "👨‍👩‍👧", "שלום עולם.", "مرحبا بالعالم.", "\u200b", "ﬁne",
-    "Averyveryverylongwordwithoutspaces", " ", "  ", "\n", "\r\n", "\r", "\n\n", "\t",
+    "The house is big.",
+    "the river runs to the city",
+    "Dr. Who?",
+    "Paris!",
+    "...",
+    ",",
+    "3.14",
+    "日本語の文です。",
+    "二つ目の文",
+    "😀",
+    "👍🏽",
+    "👨‍👩‍👧",
+    "שלום עולם.",
+    "مرحبا بالعالم.",
+    "\u200b",
+    "ﬁne",
+    "Averyveryverylongwordwithoutspaces",
+    " ",
+    "  ",
+    "\n",
+    "\r\n",
+    "\r",
+    "\n\n",
+    "\t",
 ]
 texts = st.lists(st.sampled_from(FRAGMENTS), max_size=40).map(" ".join)
-AWKWARD = ["no punctuation at all just words " * 8, "x" * 10_000, "日本語の文です。" * 30, "😀👍🏽 " * 40,
-           "שלום עולם. מה שלומך? " * 10, "a\r\nb\rc\n\nd " * 20]
+AWKWARD = [
+    "no punctuation at all just words " * 8,
+    "x" * 10_000,
+    "日本語の文です。" * 30,
+    "😀👍🏽 " * 40,
+    "שלום עולם. מה שלומך? " * 10,
+    "a\r\nb\rc\n\nd " * 20,
+]
 
 
 @pytest.fixture(scope="module", params=["marian", "bert2bert"])
@@ -28,7 +55,7 @@ def tokenizer(request, tiny_models):
 def covered(text: str, chunks) -> list[int]:
     counts = [0] * len(text)
     for chunk in chunks:
-        assert chunk.text == text[chunk.char_start:chunk.char_end]
+        assert chunk.text == text[chunk.char_start : chunk.char_end]
         for k in range(chunk.char_start, chunk.char_end):
             counts[k] += 1
     return counts
@@ -49,12 +76,13 @@ def check_sentence_plan(text: str, tokenizer, max_tokens: int) -> None:
 
 def check_window_plan(text: str, tokenizer, max_tokens: int, stride: int) -> None:
     chunks = plan_chunks(text, tokenizer, max_tokens=max_tokens, stride=stride, mode="windows")
-    assert all(a.char_start <= b.char_start and a.char_end <= b.char_end
-               for a, b in zip(chunks, chunks[1:], strict=False))
+    assert all(
+        a.char_start <= b.char_start and a.char_end <= b.char_end for a, b in zip(chunks, chunks[1:], strict=False)
+    )
     counts = covered(text, chunks)
     assert all(counts[k] >= 1 for k, char in enumerate(text) if not char.isspace())
     assert all(c.n_tokens <= max_tokens for c in chunks)
-    assert [c.overlap_prev for c in chunks] == [0, *[stride] * (len(chunks) - 1)][:len(chunks)]
+    assert [c.overlap_prev for c in chunks] == [0, *[stride] * (len(chunks) - 1)][: len(chunks)]
     # windows advance by max_tokens - stride tokens of the whole text's tokenization
     assert sum(c.n_tokens - c.overlap_prev for c in chunks) == len(token_offsets(text, tokenizer))
 
@@ -98,12 +126,15 @@ def test_a_sentence_over_the_limit_is_cut_on_token_windows(tokenizer):
     assert all(text[c.char_end] == " " for c in cut[:-1])
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"max_tokens": 0}, "max_tokens"),
-    ({"max_tokens": 8, "stride": 8, "mode": "windows"}, "stride"),
-    ({"max_tokens": 8, "stride": 2}, "windows"),
-    ({"max_tokens": 8, "mode": "paragraphs"}, "mode"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"max_tokens": 0}, "max_tokens"),
+        ({"max_tokens": 8, "stride": 8, "mode": "windows"}, "stride"),
+        ({"max_tokens": 8, "stride": 2}, "windows"),
+        ({"max_tokens": 8, "mode": "paragraphs"}, "mode"),
+    ],
+)
 def test_bad_arguments_say_how_to_fix_them(tokenizer, kwargs, message):
     with pytest.raises(InputError, match=message):
         plan_chunks("Some text.", tokenizer, **kwargs)

@@ -26,7 +26,7 @@ def assert_tiles(text: str, spans) -> None:
     last_end = 0
     for i, span in enumerate(spans):
         assert span.index == i
-        assert span.text == text[span.char_start:span.char_end]
+        assert span.text == text[span.char_start : span.char_end]
         assert span.text and not span.text[0].isspace() and not span.text[-1].isspace()
         assert span.char_start >= last_end
         last_end = span.char_end
@@ -45,15 +45,17 @@ def test_sentences_tile_awkward_text(text):
 def test_sentences_split_at_full_stops_and_keep_abbreviations():
     text = "Mr. Smith went to Washington. He arrived at 3 p.m. on Monday! Did he stay?"
     assert [s.text for s in sentences(text)] == [
-        "Mr. Smith went to Washington.", "He arrived at 3 p.m. on Monday!", "Did he stay?"]
+        "Mr. Smith went to Washington.",
+        "He arrived at 3 p.m. on Monday!",
+        "Did he stay?",
+    ]
 
 
 def test_paragraphs_split_at_blank_lines_and_sentences_know_their_paragraph():
     text = "One. Two.\r\n\r\nThree.\n  \nFour."
     assert [p.text for p in paragraphs(text)] == ["One. Two.", "Three.", "Four."]
     assert [p.text for p in paragraphs("a\r\nb\rc\nd\u2028e")] == ["a\r\nb\rc\nd\u2028e"]  # line breaks only
-    assert [(s.text, s.paragraph) for s in sentences(text)] == [
-        ("One.", 0), ("Two.", 0), ("Three.", 1), ("Four.", 2)]
+    assert [(s.text, s.paragraph) for s in sentences(text)] == [("One.", 0), ("Two.", 0), ("Three.", 1), ("Four.", 2)]
 
 
 def test_cjk_uses_the_language_rules():

@@ -47,8 +47,14 @@ def build_toy_bert(folder: Path, hidden: int = 128) -> Path:
 
     tokenizer = builders.build_bert_tokenizer(folder, extra=(*SOURCE_WORDS, *TARGET_WORDS))
     torch.manual_seed(0)
-    config = BertConfig(vocab_size=len(tokenizer), hidden_size=hidden, num_hidden_layers=2, num_attention_heads=4,
-                        intermediate_size=hidden * 2, max_position_embeddings=64)
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=hidden * 2,
+        max_position_embeddings=64,
+    )
     BertModel(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
@@ -175,8 +181,12 @@ def test_warm_start_from_the_real_minilm(tiny, tmp_path):
     warm.model.eval().to(loaded.device)
     inputs = warm.tokenizer(["the house is small"], return_tensors="pt").to(loaded.device)
     with torch.inference_mode():
-        expected = warm.model.generate(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"],
-                                       max_new_tokens=result.chunks[0].max_new_tokens, num_beams=1)
+        expected = warm.model.generate(
+            input_ids=inputs["input_ids"],
+            attention_mask=inputs["attention_mask"],
+            max_new_tokens=result.chunks[0].max_new_tokens,
+            num_beams=1,
+        )
     assert result.text == warm.tokenizer.decode(expected[0], skip_special_tokens=True).strip()
 
 
@@ -186,9 +196,17 @@ def test_warm_start_from_the_real_minilm(tiny, tmp_path):
 @pytest.fixture(scope="module")
 def trained(toy, tmp_path_factory):
     config = FinetuneConfig(
-        corpus=str(toy["corpus"]), output_dir=str(tmp_path_factory.mktemp("run") / "toy-cipher"),
-        encoder=str(toy["bert"]), steps=150, batch_size=16, learning_rate=1e-3, save_every=75,
-        heldout_fraction=0.1, max_heldout=40, eval_batch_size=64, languages=("xx", "yy"),
+        corpus=str(toy["corpus"]),
+        output_dir=str(tmp_path_factory.mktemp("run") / "toy-cipher"),
+        encoder=str(toy["bert"]),
+        steps=150,
+        batch_size=16,
+        learning_rate=1e-3,
+        save_every=75,
+        heldout_fraction=0.1,
+        max_heldout=40,
+        eval_batch_size=64,
+        languages=("xx", "yy"),
     )
     return config, finetune(config)
 
@@ -207,8 +225,9 @@ def test_fine_tuning_learns_the_cipher(toy, trained):
     # sentences that are in neither split, through the app's own translate()
     seen = frozenset(line.split("\t")[0] for line in toy["corpus"].read_text().splitlines())
     unseen = toy_sentences(20, seed=7, exclude=seen)
-    correct = sum(translate(s, model=result.output_dir, num_beams=1, precision="fp32").text == encipher(s)
-                  for s in unseen)
+    correct = sum(
+        translate(s, model=result.output_dir, num_beams=1, precision="fp32").text == encipher(s) for s in unseen
+    )
     assert correct >= 10, f"{correct}/20 correct"  # chance is (1/16) per word
 
 
@@ -216,8 +235,12 @@ def test_outputs_register_the_model_and_describe_it(trained):
     config, result = trained
     output = Path(result.output_dir)
     (spec,) = read_registry_file(result.registry_entry)
-    assert (spec.key, spec.path, spec.tasks, spec.languages) == ("toy-cipher", str(output), ("translation",),
-                                                                 ("xx", "yy"))
+    assert (spec.key, spec.path, spec.tasks, spec.languages) == (
+        "toy-cipher",
+        str(output),
+        ("translation",),
+        ("xx", "yy"),
+    )
     assert f"BLEU {result.evaluations[-1].bleu:.1f}" in spec.description
     card = (output / "README.md").read_text(encoding="utf-8")
     assert card.startswith("---\n") and "# toy-cipher" in card
@@ -233,9 +256,19 @@ def test_outputs_register_the_model_and_describe_it(trained):
 
 def test_resumed_run_continues_from_the_saved_step(toy, tmp_path):
     # 32 training rows in batches of 8, 2 batches per update: the checkpoint at step 3 falls inside epoch 2
-    config = FinetuneConfig(corpus=str(toy["small"]), output_dir=str(tmp_path / "full"), encoder=str(toy["bert"]),
-                            steps=6, batch_size=8, grad_accum=2, learning_rate=1e-3, save_every=3,
-                            heldout_fraction=0.2, eval_batch_size=8, max_target_tokens=16)
+    config = FinetuneConfig(
+        corpus=str(toy["small"]),
+        output_dir=str(tmp_path / "full"),
+        encoder=str(toy["bert"]),
+        steps=6,
+        batch_size=8,
+        grad_accum=2,
+        learning_rate=1e-3,
+        save_every=3,
+        heldout_fraction=0.2,
+        eval_batch_size=8,
+        max_target_tokens=16,
+    )
     full = finetune(config)
 
     def stop_after_step_4(fraction: float, message: str) -> None:
@@ -268,9 +301,30 @@ def test_resumed_run_continues_from_the_saved_step(toy, tmp_path):
 
 def test_finetune_command(toy, tmp_path, capsys):
     output = tmp_path / "cli"
-    code = main(["finetune", str(toy["small"]), "--output", str(output), "--encoder", str(toy["bert"]),
-                 "--steps", "2", "--batch-size", "4", "--max-heldout", "2", "--eval-beams", "2",
-                 "--name", "cli-toy", "--languages", "xx", "yy", "--share"])
+    code = main(
+        [
+            "finetune",
+            str(toy["small"]),
+            "--output",
+            str(output),
+            "--encoder",
+            str(toy["bert"]),
+            "--steps",
+            "2",
+            "--batch-size",
+            "4",
+            "--max-heldout",
+            "2",
+            "--eval-beams",
+            "2",
+            "--name",
+            "cli-toy",
+            "--languages",
+            "xx",
+            "yy",
+            "--share",
+        ]
+    )
     out = capsys.readouterr()
     assert code == 0, out.err
     assert f"--registry {output / 'registry-entry.toml'}" in out.out
@@ -285,10 +339,33 @@ def test_module_entry_point_trains_with_bf16_autocast(toy, tmp_path):
     output = tmp_path / "bf16"
     env = {**os.environ, "TQDM_DISABLE": "1", "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
     completed = subprocess.run(
-        [sys.executable, "-m", "translator", "finetune", str(toy["small"]), "--output", str(output),
-         "--encoder", str(toy["bert"]), "--steps", "2", "--batch-size", "4", "--max-heldout", "2",
-         "--save-every", "0", "--mixed-precision", "bf16"],
-        cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True, timeout=240)
+        [
+            sys.executable,
+            "-m",
+            "translator",
+            "finetune",
+            str(toy["small"]),
+            "--output",
+            str(output),
+            "--encoder",
+            str(toy["bert"]),
+            "--steps",
+            "2",
+            "--batch-size",
+            "4",
+            "--max-heldout",
+            "2",
+            "--save-every",
+            "0",
+            "--mixed-precision",
+            "bf16",
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert completed.returncode == 0, completed.stderr[-2000:]
     summary = json.loads((output / "finetune.json").read_text())
     assert summary["precision"] == "bf16" and summary["steps"] == 2
@@ -296,12 +373,15 @@ def test_module_entry_point_trains_with_bf16_autocast(toy, tmp_path):
     assert len(summary["evaluations"]) == 1
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("empty.tsv", b"", "is empty"),
-    ("columns.tsv", b"ka ke\tzo zu\nki only\n", "Line 2 has 1 field"),
-    ("latin1.tsv", "ka\tzo\nk\xe9\tz\xe9\n".encode("latin-1"), "not UTF-8 text: line 2"),
-    ("fields.jsonl", b'{"source": "ka", "translation": "zo"}\n', "Line 1 has no 'target' field"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.tsv", b"", "is empty"),
+        ("columns.tsv", b"ka ke\tzo zu\nki only\n", "Line 2 has 1 field"),
+        ("latin1.tsv", "ka\tzo\nk\xe9\tz\xe9\n".encode("latin-1"), "not UTF-8 text: line 2"),
+        ("fields.jsonl", b'{"source": "ka", "translation": "zo"}\n', "Line 1 has no 'target' field"),
+    ],
+)
 def test_finetune_command_reports_bad_data(toy, tmp_path, capsys, name, content, message):
     corpus = tmp_path / name
     corpus.write_bytes(content)
@@ -315,10 +395,22 @@ def test_rows_too_long_are_skipped_and_counted(toy, tmp_path):
     corpus = tmp_path / "long.tsv"
     rows = [f"{s}\t{encipher(s)}" for s in toy_sentences(12, seed=3)] + ["ka " * 40 + "\tzo"]
     corpus.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    result = finetune(FinetuneConfig(corpus=str(corpus), output_dir=str(tmp_path / "out"), encoder=str(toy["bert"]),
-                                     steps=1, batch_size=4, max_source_tokens=16, heldout_fraction=0))
+    result = finetune(
+        FinetuneConfig(
+            corpus=str(corpus),
+            output_dir=str(tmp_path / "out"),
+            encoder=str(toy["bert"]),
+            steps=1,
+            batch_size=4,
+            max_source_tokens=16,
+            heldout_fraction=0,
+        )
+    )
     assert (result.corpus.rows, result.corpus.skipped_too_long, result.corpus.train) == (13, 1, 12)
     assert result.evaluations == []
     with pytest.raises(InputError, match="longer than 4 source"):
-        finetune(FinetuneConfig(corpus=str(corpus), output_dir=str(tmp_path / "none"), encoder=str(toy["bert"]),
-                                max_source_tokens=4))
+        finetune(
+            FinetuneConfig(
+                corpus=str(corpus), output_dir=str(tmp_path / "none"), encoder=str(toy["bert"]), max_source_tokens=4
+            )
+        )

@@ -52,8 +52,12 @@ def test_csv_with_quotes_commas_and_a_field_spanning_lines(tmp_path):
 
 
 def test_jsonl_objects_and_lists_and_a_byte_order_mark(tmp_path):
-    lines = [json.dumps({"source": "a b", "target": "c d", "extra": 1}), "", json.dumps(["e", "f"]),
-             json.dumps({"source": " ", "target": "x"})]
+    lines = [
+        json.dumps({"source": "a b", "target": "c d", "extra": 1}),
+        "",
+        json.dumps(["e", "f"]),
+        json.dumps({"source": " ", "target": "x"}),
+    ]
     path = write(tmp_path, "c.jsonl", "\ufeff" + "\n".join(lines) + "\n")
     corpus = read_parallel(path)
     assert pairs_of(corpus) == [("a b", "c d"), ("e", "f")]
@@ -68,16 +72,19 @@ def test_format_named_explicitly_overrides_the_extension(tmp_path):
 # -------------------------------------------------------------------- errors
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("c.tsv", "a\tb\nonly one column\nc\td\n", "Line 2 has 1 field; expected 2"),
-    ("c.tsv", "a\tb\tc\n", "Line 1 has 3 fields"),
-    ("c.tsv", "source\ttarget\tnote\nx\ty\n", "Line 2 has 2 fields; the header has 3"),
-    ("c.csv", "source,target\nx\n", "Line 2 has 1 field"),
-    ("c.jsonl", '{"source": "a", "target": "b"}\n{"source": "a"}\n', "Line 2 has no 'target' field"),
-    ("c.jsonl", '{"source": "a", "target": "b"}\n{"source": "a", "target": 3}\n', "Line 2: the source and target"),
-    ("c.jsonl", '{"source": "a", "target": "b"}\n\n{"source": "a", \n', "Line 3 is not valid JSON"),
-    ("c.jsonl", '"just a string"\n', "Line 1 must be a JSON object"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("c.tsv", "a\tb\nonly one column\nc\td\n", "Line 2 has 1 field; expected 2"),
+        ("c.tsv", "a\tb\tc\n", "Line 1 has 3 fields"),
+        ("c.tsv", "source\ttarget\tnote\nx\ty\n", "Line 2 has 2 fields; the header has 3"),
+        ("c.csv", "source,target\nx\n", "Line 2 has 1 field"),
+        ("c.jsonl", '{"source": "a", "target": "b"}\n{"source": "a"}\n', "Line 2 has no 'target' field"),
+        ("c.jsonl", '{"source": "a", "target": "b"}\n{"source": "a", "target": 3}\n', "Line 2: the source and target"),
+        ("c.jsonl", '{"source": "a", "target": "b"}\n\n{"source": "a", \n', "Line 3 is not valid JSON"),
+        ("c.jsonl", '"just a string"\n', "Line 1 must be a JSON object"),
+    ],
+)
 def test_malformed_rows_name_their_line(tmp_path, name, content, message):
     with pytest.raises(InputError, match=message):
         read_parallel(write(tmp_path, name, content))
@@ -119,6 +126,7 @@ def test_missing_file_and_unknown_extension(tmp_path):
 
 # -------------------------------------------------------------------- round trips
 
+
 # text a row can hold: no surrogates (not UTF-8) and no NUL; trimmed and non-empty, as the reader keeps it
 def texts(forbidden: str):
     alphabet = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00" + forbidden)
@@ -143,8 +151,9 @@ def test_csv_and_jsonl_round_trip(tmp_path_factory, rows):
         writer = csv.writer(handle)
         writer.writerow(["source", "target"])
         writer.writerows(rows)
-    (folder / "c.jsonl").write_text("".join(json.dumps({"source": s, "target": t}) + "\n" for s, t in rows),
-                                    encoding="utf-8")
+    (folder / "c.jsonl").write_text(
+        "".join(json.dumps({"source": s, "target": t}) + "\n" for s, t in rows), encoding="utf-8"
+    )
     assert pairs_of(read_parallel(folder / "c.csv")) == rows
     assert pairs_of(read_parallel(folder / "c.jsonl")) == rows
 
@@ -157,8 +166,13 @@ def make_pairs(n: int, distinct: int | None = None) -> list[Pair]:
 
 
 @settings(max_examples=60, deadline=None)
-@given(n=st.integers(2, 200), distinct=st.integers(1, 200), fraction=st.floats(0, 0.5),
-       cap=st.integers(0, 50), seed=st.integers(0, 5))
+@given(
+    n=st.integers(2, 200),
+    distinct=st.integers(1, 200),
+    fraction=st.floats(0, 0.5),
+    cap=st.integers(0, 50),
+    seed=st.integers(0, 5),
+)
 def test_split_partitions_the_rows_in_file_order(n, distinct, fraction, cap, seed):
     pairs = make_pairs(n, min(distinct, n))
     try:

@@ -26,16 +26,20 @@ def text_arg(name: str, value: object, max_chars: int) -> str:
     if len(value) > max_chars:
         raise InputError(f"The {name} is {len(value):,} characters long; the limit is {max_chars:,}.")
     if _BINARY.search(value):
-        raise InputError(f"The {name} contains control characters or broken Unicode (it looks like binary data); "
-                         "paste plain text.")
+        raise InputError(
+            f"The {name} contains control characters or broken Unicode (it looks like binary data); paste plain text."
+        )
     return value
 
 
 def int_arg(name: str, value: object, low: int, high: int | None = None) -> int:
     """``value`` as an int in ``[low, high]``; integral floats (what some UI widgets send) are accepted."""
     # NaN and infinity are floats too, and int() of them raises
-    if (isinstance(value, bool) or not isinstance(value, int | float)
-            or (isinstance(value, float) and (not math.isfinite(value) or value != int(value)))):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (isinstance(value, float) and (not math.isfinite(value) or value != int(value)))
+    ):
         raise InputError(f"{name} must be a whole number, not {value!r}.")
     number = int(value)
     if number < low or (high is not None and number > high):

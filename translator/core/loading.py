@@ -52,8 +52,7 @@ class LoadedModel:
         return self.spec.recipe
 
     def describe(self) -> str:
-        return (f"{self.key} on {self.device_name}, {self.precision}, "
-                f"{self.footprint_bytes / 2**20:,.0f} MB")
+        return f"{self.key} on {self.device_name}, {self.precision}, {self.footprint_bytes / 2**20:,.0f} MB"
 
 
 # -------------------------------------------------------------------- resolution
@@ -128,8 +127,9 @@ def fetch(spec: ModelSpec, *, local_files_only: bool | None = None) -> Path:
 
     offline = (not hub_reachable()) if local_files_only is None else local_files_only
     try:
-        folder = snapshot_download(spec.hub_id, revision=spec.revision, allow_patterns=ALLOW_PATTERNS,
-                                   local_files_only=offline)
+        folder = snapshot_download(
+            spec.hub_id, revision=spec.revision, allow_patterns=ALLOW_PATTERNS, local_files_only=offline
+        )
     except LocalEntryNotFoundError:
         if local_files_only is False:  # a download was asked for (the download command) and failed
             raise ModelUnavailableError(
@@ -214,10 +214,16 @@ def _cpu_4bit_skip_modules(model_class, folder: Path) -> list[str]:
 
     config = AutoConfig.from_pretrained(folder, trust_remote_code=False)
     with torch.device("meta"):
-        skeleton = (EncoderDecoderModel(config=config) if model_class is EncoderDecoderModel
-                    else model_class.from_config(config))
-    odd = [name for name, module in skeleton.named_modules()
-           if isinstance(module, torch.nn.Linear) and (module.out_features % 32 or module.in_features % 64)]
+        skeleton = (
+            EncoderDecoderModel(config=config)
+            if model_class is EncoderDecoderModel
+            else model_class.from_config(config)
+        )
+    odd = [
+        name
+        for name, module in skeleton.named_modules()
+        if isinstance(module, torch.nn.Linear) and (module.out_features % 32 or module.in_features % 64)
+    ]
     return sorted(set(get_keys_to_not_convert(skeleton)) | set(odd))
 
 
@@ -232,8 +238,13 @@ def _precision_kwargs(precision: str, device: torch.device, model_class, folder:
         config = BitsAndBytesConfig(load_in_8bit=True)
     else:
         skip = _cpu_4bit_skip_modules(model_class, folder) if device.type == "cpu" else None
-        config = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
-                                    bnb_4bit_compute_dtype=compute, llm_int8_skip_modules=skip)
+        config = BitsAndBytesConfig(
+            load_in_4bit=True,
+            bnb_4bit_quant_type="nf4",
+            bnb_4bit_use_double_quant=True,
+            bnb_4bit_compute_dtype=compute,
+            llm_int8_skip_modules=skip,
+        )
     device_map = {"": device.index or 0} if device.type == "cuda" else {"": "cpu"}
     return {"quantization_config": config, "device_map": device_map, "dtype": compute}
 
@@ -264,10 +275,10 @@ def _load_uncached(spec: ModelSpec, task: str, requested: str, attn: str) -> Loa
     model_class = _model_class(task, config)
     try:
         kwargs = _precision_kwargs(precision, device, model_class, folder)
-        tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False,
-                                                  **dict(spec.recipe.special_tokens))
+        tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False, **dict(spec.recipe.special_tokens))
         model = model_class.from_pretrained(
-            folder, use_safetensors=True, trust_remote_code=False, attn_implementation=attn, **kwargs)
+            folder, use_safetensors=True, trust_remote_code=False, attn_implementation=attn, **kwargs
+        )
     except (OSError, ValueError, KeyError) as exc:
         raise ModelUnavailableError(f"Model {spec.key!r} could not be loaded: {_first_line(exc)}") from None
     if "device_map" not in kwargs:
@@ -275,9 +286,17 @@ def _load_uncached(spec: ModelSpec, task: str, requested: str, attn: str) -> Loa
     model.eval()
     model.requires_grad_(False)
     return LoadedModel(
-        model=model, tokenizer=tokenizer, key=spec.key, spec=spec, device=device, device_name=device_name,
-        precision=precision, requested_precision=requested, attn=attn,
-        footprint_bytes=int(model.get_memory_footprint()), seconds_to_load=time.perf_counter() - started,
+        model=model,
+        tokenizer=tokenizer,
+        key=spec.key,
+        spec=spec,
+        device=device,
+        device_name=device_name,
+        precision=precision,
+        requested_precision=requested,
+        attn=attn,
+        footprint_bytes=int(model.get_memory_footprint()),
+        seconds_to_load=time.perf_counter() - started,
         warnings=tuple(notes),
     )
 

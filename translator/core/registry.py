@@ -82,30 +82,72 @@ def _bundled_minilm_path() -> str | None:
 
 def default_specs() -> list[ModelSpec]:
     specs = [
-        ModelSpec("opus-mt-en-de", ("translation",), hub_id="Helsinki-NLP/opus-mt-en-de",
-                  languages=("en", "de"), description="MarianMT English → German"),
-        ModelSpec("opus-mt-de-en", ("translation",), hub_id="Helsinki-NLP/opus-mt-de-en",
-                  languages=("de", "en"), description="MarianMT German → English"),
-        ModelSpec("bert2bert-de-en", ("translation",), hub_id="google/bert2bert_L-24_wmt_de_en",
-                  languages=("de", "en"), recipe=BERT2BERT_RECIPE,
-                  description="BERT2BERT L-24 (WMT) German → English"),
-        ModelSpec("bert2bert-en-de", ("translation",), hub_id="google/bert2bert_L-24_wmt_en_de",
-                  languages=("en", "de"), recipe=BERT2BERT_RECIPE,
-                  description="BERT2BERT L-24 (WMT) English → German"),
-        ModelSpec("distilbert-squad", ("qa",), hub_id="distilbert/distilbert-base-cased-distilled-squad",
-                  description="DistilBERT fine-tuned on SQuAD v1.1"),
-        ModelSpec("roberta-squad2", ("qa",), hub_id="deepset/roberta-base-squad2",
-                  description="RoBERTa base on SQuAD 2.0 (can answer 'no answer')"),
-        ModelSpec("bert-base-uncased", ("encoder", "embeddings"), hub_id="google-bert/bert-base-uncased",
-                  description="BERT base, uncased"),
-        ModelSpec("all-MiniLM-L6-v2", ("encoder", "embeddings"), hub_id="sentence-transformers/all-MiniLM-L6-v2",
-                  description="MiniLM sentence embeddings (hub)"),
+        ModelSpec(
+            "opus-mt-en-de",
+            ("translation",),
+            hub_id="Helsinki-NLP/opus-mt-en-de",
+            languages=("en", "de"),
+            description="MarianMT English → German",
+        ),
+        ModelSpec(
+            "opus-mt-de-en",
+            ("translation",),
+            hub_id="Helsinki-NLP/opus-mt-de-en",
+            languages=("de", "en"),
+            description="MarianMT German → English",
+        ),
+        ModelSpec(
+            "bert2bert-de-en",
+            ("translation",),
+            hub_id="google/bert2bert_L-24_wmt_de_en",
+            languages=("de", "en"),
+            recipe=BERT2BERT_RECIPE,
+            description="BERT2BERT L-24 (WMT) German → English",
+        ),
+        ModelSpec(
+            "bert2bert-en-de",
+            ("translation",),
+            hub_id="google/bert2bert_L-24_wmt_en_de",
+            languages=("en", "de"),
+            recipe=BERT2BERT_RECIPE,
+            description="BERT2BERT L-24 (WMT) English → German",
+        ),
+        ModelSpec(
+            "distilbert-squad",
+            ("qa",),
+            hub_id="distilbert/distilbert-base-cased-distilled-squad",
+            description="DistilBERT fine-tuned on SQuAD v1.1",
+        ),
+        ModelSpec(
+            "roberta-squad2",
+            ("qa",),
+            hub_id="deepset/roberta-base-squad2",
+            description="RoBERTa base on SQuAD 2.0 (can answer 'no answer')",
+        ),
+        ModelSpec(
+            "bert-base-uncased",
+            ("encoder", "embeddings"),
+            hub_id="google-bert/bert-base-uncased",
+            description="BERT base, uncased",
+        ),
+        ModelSpec(
+            "all-MiniLM-L6-v2",
+            ("encoder", "embeddings"),
+            hub_id="sentence-transformers/all-MiniLM-L6-v2",
+            description="MiniLM sentence embeddings (hub)",
+        ),
     ]
     bundled = _bundled_minilm_path()
     if bundled:
-        specs.append(ModelSpec(OFFLINE_MINILM, ("encoder", "embeddings"), path=bundled,
-                               hub_id="sentence-transformers/all-MiniLM-L6-v2",
-                               description="all-MiniLM-L6-v2 bundled with the app (works offline)"))
+        specs.append(
+            ModelSpec(
+                OFFLINE_MINILM,
+                ("encoder", "embeddings"),
+                path=bundled,
+                hub_id="sentence-transformers/all-MiniLM-L6-v2",
+                description="all-MiniLM-L6-v2 bundled with the app (works offline)",
+            )
+        )
     return specs
 
 
@@ -125,9 +167,7 @@ class Registry:
         try:
             return self._specs[key]
         except KeyError:
-            raise ModelUnavailableError(
-                f"Unknown model {key!r}; choose one of: {', '.join(self._specs)}."
-            ) from None
+            raise ModelUnavailableError(f"Unknown model {key!r}; choose one of: {', '.join(self._specs)}.") from None
 
     def for_task(self, task: str) -> list[ModelSpec]:
         if task not in TASKS:
@@ -153,17 +193,28 @@ def read_registry_file(path: str | Path) -> list[ModelSpec]:
         if local is not None and not Path(local).is_absolute():
             local = str((path.parent / local).resolve())
         recipe_entry = entry.get("recipe", {})
-        recipe = BERT2BERT_RECIPE if recipe_entry == "bert2bert" else Recipe(
-            add_special_tokens=recipe_entry.get("add_special_tokens", True),
-            special_tokens=tuple(sorted(recipe_entry.get("special_tokens", {}).items())),
+        recipe = (
+            BERT2BERT_RECIPE
+            if recipe_entry == "bert2bert"
+            else Recipe(
+                add_special_tokens=recipe_entry.get("add_special_tokens", True),
+                special_tokens=tuple(sorted(recipe_entry.get("special_tokens", {}).items())),
+            )
         )
         languages = entry.get("languages")
         try:
-            specs.append(ModelSpec(
-                key=key, tasks=tuple(entry.get("tasks", ())), hub_id=entry.get("hub_id"), path=local,
-                revision=entry.get("revision"), languages=tuple(languages) if languages else None,
-                recipe=recipe, description=entry.get("description", ""),
-            ))
+            specs.append(
+                ModelSpec(
+                    key=key,
+                    tasks=tuple(entry.get("tasks", ())),
+                    hub_id=entry.get("hub_id"),
+                    path=local,
+                    revision=entry.get("revision"),
+                    languages=tuple(languages) if languages else None,
+                    recipe=recipe,
+                    description=entry.get("description", ""),
+                )
+            )
         except ValueError as exc:
             raise InputError(f"Registry file {path}: {exc}") from exc
     return specs

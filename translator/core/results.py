@@ -33,15 +33,21 @@ class RunInfo:
     warnings: tuple[str, ...] = ()  # plain sentences for the user: fallbacks, cuts, flags
 
 
-def run_info(loaded: LoadedModel, started: float, warnings: Iterable[str] = (), *,
-             engine: str | None = None) -> dict[str, Any]:
+def run_info(
+    loaded: LoadedModel, started: float, warnings: Iterable[str] = (), *, engine: str | None = None
+) -> dict[str, Any]:
     """RunInfo's fields for a call on ``loaded`` that began at ``started`` (perf_counter).
 
     Use: ``SomeResult(..., **run_info(loaded, started, notes))``.
 
     The model's own load notes (precision fallbacks) come first, then ``warnings``.
     """
-    return {"model": loaded.key, "engine": engine or loaded.engine, "device": loaded.device_name,
-            "precision": loaded.precision, "footprint_bytes": loaded.footprint_bytes,
-            "seconds": time.perf_counter() - started,
-            "warnings": (*loaded.warnings, *warnings)}
+    return {
+        "model": loaded.key,
+        "engine": engine or loaded.engine,
+        "device": loaded.device_name,
+        "precision": loaded.precision,
+        "footprint_bytes": loaded.footprint_bytes,
+        "seconds": time.perf_counter() - started,
+        "warnings": (*loaded.warnings, *warnings),
+    }

@@ -57,8 +57,9 @@ OVERLAP_STYLE = "background-image:repeating-linear-gradient(45deg,rgba(0,0,0,.18
 MAX_CHUNK_ROWS = 400
 
 
-def render_chunks(text: str, spans: Any, limit: int, highlight: Any = None, outputs: Any = None,
-                  marks: Any = ()) -> str:
+def render_chunks(
+    text: str, spans: Any, limit: int, highlight: Any = None, outputs: Any = None, marks: Any = ()
+) -> str:
     """Static HTML of ``text`` with each span (chunk, QA window...) coloured, and a table of the spans.
 
     ``spans``: objects with ``char_start``, ``char_end``, ``n_tokens`` and optionally ``index``,
@@ -71,17 +72,20 @@ def render_chunks(text: str, spans: Any, limit: int, highlight: Any = None, outp
     spans = list(spans)
     chosen = set(highlight or ())
     drawing = _draw_spans(text, spans, chosen, list(marks))
-    rows = "".join(_chunk_row(text, i, span, limit, outputs[i] if outputs is not None else None, i in chosen)
-                   for i, span in enumerate(spans[:MAX_CHUNK_ROWS]))
-    more = (f"<p>Showing the first {MAX_CHUNK_ROWS} of {len(spans)} chunks.</p>" if len(spans) > MAX_CHUNK_ROWS
-            else "")
+    rows = "".join(
+        _chunk_row(text, i, span, limit, outputs[i] if outputs is not None else None, i in chosen)
+        for i, span in enumerate(spans[:MAX_CHUNK_ROWS])
+    )
+    more = f"<p>Showing the first {MAX_CHUNK_ROWS} of {len(spans)} chunks.</p>" if len(spans) > MAX_CHUNK_ROWS else ""
     output_head = "<th>Output</th>" if outputs is not None else ""
-    return (f'<div class="chunk-viewer">{_chunk_summary(spans, limit)}'
-            f'<div class="chunk-text" style="white-space:pre-wrap;line-height:1.9;border:1px solid #d1d5db;'
-            f'padding:8px;max-height:420px;overflow:auto;color:#111827;background:#fff">{drawing}</div>'
-            f'<table class="chunk-table" style="width:100%;border-collapse:collapse;margin-top:8px">'
-            f"<thead><tr><th>#</th><th>Tokens</th><th>Source</th>{output_head}</tr></thead>"
-            f"<tbody>{rows}</tbody></table>{more}</div>")
+    return (
+        f'<div class="chunk-viewer">{_chunk_summary(spans, limit)}'
+        f'<div class="chunk-text" style="white-space:pre-wrap;line-height:1.9;border:1px solid #d1d5db;'
+        f'padding:8px;max-height:420px;overflow:auto;color:#111827;background:#fff">{drawing}</div>'
+        f'<table class="chunk-table" style="width:100%;border-collapse:collapse;margin-top:8px">'
+        f"<thead><tr><th>#</th><th>Tokens</th><th>Source</th>{output_head}</tr></thead>"
+        f"<tbody>{rows}</tbody></table>{more}</div>"
+    )
 
 
 def _chunk_summary(spans: list[Any], limit: int) -> str:
@@ -123,8 +127,7 @@ def _draw_spans(text: str, spans: list[Any], chosen: set[int], marks: list[tuple
 
 def _label(i: int, span: Any) -> str:
     number = getattr(span, "index", i) + 1
-    return (f'<sup style="font-size:70%;color:#374151;background:#f3f4f6;border-radius:3px;padding:0 2px">'
-            f"{number}</sup>")
+    return f'<sup style="font-size:70%;color:#374151;background:#f3f4f6;border-radius:3px;padding:0 2px">{number}</sup>'
 
 
 def _piece(piece: str, active: list[int], chosen: set[int], marked: bool) -> str:
@@ -156,16 +159,21 @@ def _chunk_row(text: str, i: int, span: Any, limit: int, output: str | None, cho
     cell = "padding:4px;border-top:1px solid #e5e7eb;vertical-align:top;white-space:pre-wrap"
     outline = "outline:2px solid #1d4ed8;" if chosen else ""
     output_cell = f'<td style="{cell}">{esc(output)}</td>' if output is not None else ""
-    return (f'<tr style="{outline}"><td style="{cell};background:{colour}">{getattr(span, "index", i) + 1}</td>'
-            f'<td style="{cell}">{span.n_tokens} / {limit}<div style="background:#e5e7eb;height:5px;width:80px">'
-            f'<div style="background:{bar_colour};height:5px;width:{share * 80:.0f}px"></div></div>{note_html}</td>'
-            f'<td style="{cell}">{esc(text[span.char_start:span.char_end])}</td>{output_cell}</tr>')
+    return (
+        f'<tr style="{outline}"><td style="{cell};background:{colour}">{getattr(span, "index", i) + 1}</td>'
+        f'<td style="{cell}">{span.n_tokens} / {limit}<div style="background:#e5e7eb;height:5px;width:80px">'
+        f'<div style="background:{bar_colour};height:5px;width:{share * 80:.0f}px"></div></div>{note_html}</td>'
+        f'<td style="{cell}">{esc(text[span.char_start : span.char_end])}</td>{output_cell}</tr>'
+    )
 
 
 def render_nbest(chunks: Any) -> list[list[Any]]:
     """Rows for the n-best table: chunk number, rank, hypothesis, score (rounded for display)."""
-    return [[chunk.index + 1, rank, hypothesis.text, round(hypothesis.score, 4)]
-            for chunk in chunks for rank, hypothesis in enumerate(chunk.hypotheses, 1)]
+    return [
+        [chunk.index + 1, rank, hypothesis.text, round(hypothesis.score, 4)]
+        for chunk in chunks
+        for rank, hypothesis in enumerate(chunk.hypotheses, 1)
+    ]
 
 
 def render_warnings(warnings: Any) -> str:
@@ -173,14 +181,15 @@ def render_warnings(warnings: Any) -> str:
     return "\n".join(f"⚠️ {w}" for w in warnings)
 
 
-
 # ---- question answering and summaries ----
 
 # answers and picked sentences: a fill per rank (best first), then the last one repeats
 RANK_COLOURS = ("#fde047", "#86efac", "#93c5fd", "#f9a8d4", "#c4b5fd", "#fdba74")
 DROPPED_STYLE = "color:#9ca3af;text-decoration:line-through;"
-TEXT_BOX = ("white-space:pre-wrap;line-height:1.8;border:1px solid #d1d5db;padding:8px;max-height:420px;"
-            "overflow:auto;color:#111827;background:#fff")
+TEXT_BOX = (
+    "white-space:pre-wrap;line-height:1.8;border:1px solid #d1d5db;padding:8px;max-height:420px;"
+    "overflow:auto;color:#111827;background:#fff"
+)
 
 
 @dataclass(frozen=True)
@@ -199,8 +208,11 @@ def marked_text(text: str, marks: Sequence[Mark]) -> str:
     cuts = sorted({0, len(text), *(m.start for m in marks), *(m.end for m in marks)})
     parts = []
     for a, b in zip(cuts, cuts[1:], strict=False):
-        parts += [f'<sup style="font-size:70%;font-weight:bold;color:#374151">{esc(m.label)}</sup>'
-                  for m in marks if m.start == a and m.label]
+        parts += [
+            f'<sup style="font-size:70%;font-weight:bold;color:#374151">{esc(m.label)}</sup>'
+            for m in marks
+            if m.start == a and m.label
+        ]
         top = next((m for m in marks if m.start <= a and b <= m.end), None)
         piece = esc(text[a:b])
         parts.append(f'<span style="{top.style}" title="{esc(top.title)}">{piece}</span>' if top else piece)
@@ -213,41 +225,62 @@ def _rank_style(rank: int) -> str:
 
 def qa_context_html(context: str, result: Any) -> str:
     """The context with each answer highlighted and numbered by rank."""
-    marks = [Mark(a.start, a.end, _rank_style(rank), str(rank), f"answer {rank}: score {a.score:.4f}")
-             for rank, a in enumerate(result.answers, 1) if a.end > a.start]
+    marks = [
+        Mark(a.start, a.end, _rank_style(rank), str(rank), f"answer {rank}: score {a.score:.4f}")
+        for rank, a in enumerate(result.answers, 1)
+        if a.end > a.start
+    ]
     return marked_text(context, marks)
 
 
 def qa_answer_rows(result: Any) -> list[list[Any]]:
     """Rows for the answers table: rank, answer, score, characters, window (counted from 1)."""
-    return [[rank, a.text or "(no answer)", round(a.score, 4), a.start, a.end, a.window + 1]
-            for rank, a in enumerate(result.answers, 1)]
+    return [
+        [rank, a.text or "(no answer)", round(a.score, 4), a.start, a.end, a.window + 1]
+        for rank, a in enumerate(result.answers, 1)
+    ]
 
 
 def qa_windows_html(context: str, result: Any) -> str:
     """The windows (sentences in retrieval mode) in the chunk viewer; answers' windows outlined, answers marked."""
-    return render_chunks(context, result.windows, result.max_seq_len,
-                         highlight={a.window for a in result.answers if a.text},
-                         marks=[(a.start, a.end) for a in result.answers if a.end > a.start])
+    return render_chunks(
+        context,
+        result.windows,
+        result.max_seq_len,
+        highlight={a.window for a in result.answers if a.text},
+        marks=[(a.start, a.end) for a in result.answers if a.end > a.start],
+    )
 
 
 def qa_mode_note(result: Any) -> str:
     """Markdown that says plainly how the answers were found."""
     if result.mode == "retrieval":
-        note = ("**Sentence retrieval, not span extraction:** the context's sentences were ranked by "
-                f"similarity to the question with `{result.model}`; each answer is a whole sentence and its "
-                "score a cosine similarity.")
+        note = (
+            "**Sentence retrieval, not span extraction:** the context's sentences were ranked by "
+            f"similarity to the question with `{result.model}`; each answer is a whole sentence and its "
+            "score a cosine similarity."
+        )
     else:
-        note = (f"**Span extraction** over {len(result.windows)} window(s) of at most {result.max_seq_len} tokens; "
-                "scores are start × end probabilities within a window, added up for answers found in several.")
+        note = (
+            f"**Span extraction** over {len(result.windows)} window(s) of at most {result.max_seq_len} tokens; "
+            "scores are start × end probabilities within a window, added up for answers found in several."
+        )
     return "\n\n".join([note, *(f"⚠️ {w}" for w in result.warnings)])
 
 
 def summary_source_html(text: str, result: Any) -> str:
     """The source with the picked sentences highlighted and ranked, and the dropped ones struck through."""
     picked = [s for s in result.sentences if s.selected]
-    marks = [Mark(s.char_start, s.char_end, _rank_style(s.rank), str(s.rank),
-                  f"rank {s.rank}, cluster {s.cluster + 1}, score {s.score:.3f}") for s in picked]
+    marks = [
+        Mark(
+            s.char_start,
+            s.char_end,
+            _rank_style(s.rank),
+            str(s.rank),
+            f"rank {s.rank}, cluster {s.cluster + 1}, score {s.score:.3f}",
+        )
+        for s in picked
+    ]
     marks += [Mark(d.char_start, d.char_end, DROPPED_STYLE, title=f"dropped: {d.reason}") for d in result.dropped]
     return marked_text(text, marks)
 
@@ -255,16 +288,16 @@ def summary_source_html(text: str, result: Any) -> str:
 def summary_rows(result: Any) -> list[list[Any]]:
     """Rows for the sentences table, best rank first: rank, picked, score, cluster, sentence number, text."""
     ranked = sorted(result.sentences, key=lambda s: s.rank)
-    return [[s.rank, "✓" if s.selected else "", round(s.score, 4), s.cluster + 1, s.index + 1, s.text]
-            for s in ranked]
+    return [[s.rank, "✓" if s.selected else "", round(s.score, 4), s.cluster + 1, s.index + 1, s.text] for s in ranked]
 
 
 def summary_notes(result: Any) -> str:
     """HTML: warnings, and what the length filters dropped and why."""
     parts = [f"<p>⚠️ {esc(w)}</p>" for w in result.warnings]
     if result.dropped:
-        items = "".join(f"<li>#{d.index + 1} ({esc(d.reason)}): {esc(_short(d.text, 120))}</li>"
-                        for d in result.dropped)
+        items = "".join(
+            f"<li>#{d.index + 1} ({esc(d.reason)}): {esc(_short(d.text, 120))}</li>" for d in result.dropped
+        )
         parts.append(f"<p><b>{len(result.dropped)} sentence(s) dropped by the length filters:</b></p><ul>{items}</ul>")
     return "".join(parts) or "<p>No sentence was dropped by the length filters.</p>"
 
@@ -279,8 +312,16 @@ def elbow_figure(elbow: Any, chosen_k: int | None = None) -> Figure:
         return figure
     axes.plot(elbow.ks, elbow.inertias, marker="o", color="#2563eb")
     best = elbow.ks.index(elbow.suggested_k)
-    axes.scatter([elbow.suggested_k], [elbow.inertias[best]], s=120, facecolors="none", edgecolors="#dc2626",
-                 linewidths=2, label=f"suggested k = {elbow.suggested_k}", zorder=3)
+    axes.scatter(
+        [elbow.suggested_k],
+        [elbow.inertias[best]],
+        s=120,
+        facecolors="none",
+        edgecolors="#dc2626",
+        linewidths=2,
+        label=f"suggested k = {elbow.suggested_k}",
+        zorder=3,
+    )
     if chosen_k:
         axes.axvline(chosen_k, color="#6b7280", linestyle="--", label=f"k used = {chosen_k}")
     axes.set_xlabel("clusters (k)")
@@ -341,7 +382,7 @@ class RenderedAttention:
 
 def _short(label: str, limit: int = LABEL_CHARS) -> str:
     """``label`` cut to ``limit`` characters, the last one an ellipsis when it was longer."""
-    return label if len(label) <= limit else label[:limit - 1] + "…"
+    return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
 def _numbers(values: Sequence[int]) -> str:
@@ -387,46 +428,62 @@ class HeadView:
         return HEAD_COLOURS[(self.heads[slot] - 1) % len(HEAD_COLOURS)]
 
 
-def head_view(weights: np.ndarray, query_tokens: Sequence[str], key_tokens: Sequence[str], heads: Sequence[int],
-              title: str, min_weight: float = 0.02, max_links: int = MAX_LINKS) -> tuple[HeadView, str]:
+def head_view(
+    weights: np.ndarray,
+    query_tokens: Sequence[str],
+    key_tokens: Sequence[str],
+    heads: Sequence[int],
+    title: str,
+    min_weight: float = 0.02,
+    max_links: int = MAX_LINKS,
+) -> tuple[HeadView, str]:
     """``weights`` (heads, q, k) of one layer -> the head view's links, and a note when links were left out."""
     slot, query, key = np.nonzero(weights >= min_weight)
     weight = weights[slot, query, key]
     note = ""
     if len(weight) > max_links:
         keep = np.argpartition(-weight, max_links - 1)[:max_links]
-        note = (f"Head view: drew the {max_links:,} strongest of {len(weight):,} links at or above "
-                f"{min_weight:g}.")
+        note = f"Head view: drew the {max_links:,} strongest of {len(weight):,} links at or above {min_weight:g}."
         slot, query, key, weight = slot[keep], query[keep], key[keep], weight[keep]
     order = np.lexsort((slot, query))  # grouped by query row, then head, for the SVG's hover groups
-    view = HeadView(list(query_tokens), list(key_tokens), list(heads), slot[order], query[order], key[order],
-                    weight[order], title)
+    view = HeadView(
+        list(query_tokens), list(key_tokens), list(heads), slot[order], query[order], key[order], weight[order], title
+    )
     return view, note
 
 
 def head_view_svg(view: HeadView) -> str:
     width, height = view.size
     x_start, x_end = view.x_links
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="attn-head" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-family="ui-sans-serif,system-ui,sans-serif" '
-             f'font-size="{FONT_PX}"><style>{HEAD_CSS}</style>',
-             f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
-             f'<text class="attn-title" x="8" y="14">{esc(view.title)}</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="attn-head" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="ui-sans-serif,system-ui,sans-serif" '
+        f'font-size="{FONT_PX}"><style>{HEAD_CSS}</style>',
+        f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
+        f'<text class="attn-title" x="8" y="14">{esc(view.title)}</text>',
+    ]
     for i, head in enumerate(view.heads):
         x = 8 + i * 46
-        parts.append(f'<rect x="{x}" y="30" width="12" height="12" fill="{view.colour(i)}"/>'
-                     f'<text x="{x + 16}" y="36">H{head}</text>')
+        parts.append(
+            f'<rect x="{x}" y="30" width="12" height="12" fill="{view.colour(i)}"/>'
+            f'<text x="{x + 16}" y="36">H{head}</text>'
+        )
     parts.append('<g class="attn-keys" text-anchor="start">')
-    parts += [f'<text x="{x_end + 6}" y="{view.y(row):g}">{esc(_short(t))}</text>'
-              for row, t in enumerate(view.key_tokens)]
+    parts += [
+        f'<text x="{x_end + 6}" y="{view.y(row):g}">{esc(_short(t))}</text>' for row, t in enumerate(view.key_tokens)
+    ]
     parts.append("</g>")
     bounds = np.searchsorted(view.query, np.arange(len(view.query_tokens) + 1))
     for row, token in enumerate(view.query_tokens):
-        parts.append(f'<g class="attn-q"><text x="{x_start - 6}" y="{view.y(row):g}" text-anchor="end">'
-                     f'{esc(_short(token))}</text>')
+        parts.append(
+            f'<g class="attn-q"><text x="{x_start - 6}" y="{view.y(row):g}" text-anchor="end">'
+            f"{esc(_short(token))}</text>"
+        )
         for link in range(bounds[row], bounds[row + 1]):
-            parts.append(f'<line x1="{x_start}" y1="{view.y(row):g}" x2="{x_end}" y2="{view.y(view.key[link]):g}" '
-                         f'stroke="{view.colour(view.slot[link])}" stroke-opacity="{view.weight[link]:.2f}"/>')
+            parts.append(
+                f'<line x1="{x_start}" y1="{view.y(row):g}" x2="{x_end}" y2="{view.y(view.key[link]):g}" '
+                f'stroke="{view.colour(view.slot[link])}" stroke-opacity="{view.weight[link]:.2f}"/>'
+            )
         parts.append("</g>")
     parts.append("</svg>")
     return "".join(parts)
@@ -465,21 +522,33 @@ def _tick_positions(n: int) -> np.ndarray:
     return np.arange(0, n, max(1, -(-n // MAX_TICKS)))
 
 
-def heatmap_figure(matrix: np.ndarray, query_tokens: Sequence[str], key_tokens: Sequence[str], title: str,
-                   axes: tuple[str, str] = ("query", "key"), mark_rows: bool = False) -> Figure:
+def heatmap_figure(
+    matrix: np.ndarray,
+    query_tokens: Sequence[str],
+    key_tokens: Sequence[str],
+    title: str,
+    axes: tuple[str, str] = ("query", "key"),
+    mark_rows: bool = False,
+) -> Figure:
     """One (q, k) matrix with token labels (every n-th past MAX_TICKS); ``mark_rows`` dots each row's maximum."""
     n_query, n_key = matrix.shape
     inch = min(0.2, 11 / max(n_query, n_key))
     with matplotlib.rc_context(MPL_RC):
         # at least 6.5 inches wide, so the title fits above a narrow matrix
-        figure = Figure(figsize=(min(max(n_key * inch + 2.6, 6.5), 14), min(max(n_query * inch + 2.0, 3), 14)),
-                        dpi=100, layout="constrained")
+        figure = Figure(
+            figsize=(min(max(n_key * inch + 2.6, 6.5), 14), min(max(n_query * inch + 2.0, 3), 14)),
+            dpi=100,
+            layout="constrained",
+        )
         ax = figure.add_subplot()
         # "none": the SVG embeds the matrix at its own size (512 x 512 at most), drawn pixelated
-        image = ax.imshow(matrix, cmap="Blues", vmin=0, vmax=max(float(matrix.max()), 1e-9),
-                          interpolation="none", aspect="auto")
-        for positions, labels, set_ticks in ((_tick_positions(n_key), key_tokens, ax.set_xticks),
-                                             (_tick_positions(n_query), query_tokens, ax.set_yticks)):
+        image = ax.imshow(
+            matrix, cmap="Blues", vmin=0, vmax=max(float(matrix.max()), 1e-9), interpolation="none", aspect="auto"
+        )
+        for positions, labels, set_ticks in (
+            (_tick_positions(n_key), key_tokens, ax.set_xticks),
+            (_tick_positions(n_query), query_tokens, ax.set_yticks),
+        ):
             set_ticks(positions, [_short(labels[i]) for i in positions])
         ax.tick_params(axis="x", labelrotation=90, labelsize=7)
         ax.tick_params(axis="y", labelsize=7)
@@ -524,14 +593,21 @@ def model_view_figure(attentions: np.ndarray, title: str) -> Figure:
     for layer, head in np.ndindex(layers, heads):
         cell = cells[layer][head]
         y, x = layer * (rows + gap), head * (cols + gap)
-        mosaic[y:y + rows, x:x + cols] = cell / max(float(cell.max()), 1e-9)
+        mosaic[y : y + rows, x : x + cols] = cell / max(float(cell.max()), 1e-9)
     with matplotlib.rc_context(MPL_RC):
-        figure = Figure(figsize=(min(heads * 0.8 + 1.2, 16), min(layers * 0.8 + 1.0, 24)), dpi=100,
-                        layout="constrained")
+        figure = Figure(
+            figsize=(min(heads * 0.8 + 1.2, 16), min(layers * 0.8 + 1.0, 24)), dpi=100, layout="constrained"
+        )
         ax = figure.add_subplot()
         # 32 shades are plenty for thumbnails and keep the embedded image small however noisy the weights
-        ax.imshow(mosaic, cmap=colormaps["Blues"].resampled(32).with_extremes(bad="white"), vmin=0, vmax=1,
-                  interpolation="none", aspect="auto")
+        ax.imshow(
+            mosaic,
+            cmap=colormaps["Blues"].resampled(32).with_extremes(bad="white"),
+            vmin=0,
+            vmax=1,
+            interpolation="none",
+            aspect="auto",
+        )
         ax.set_xticks(np.arange(heads) * (cols + gap) + (cols - 1) / 2, [f"H{h + 1}" for h in range(heads)])
         ax.set_yticks(np.arange(layers) * (rows + gap) + (rows - 1) / 2, [f"L{i + 1}" for i in range(layers)])
         ax.tick_params(length=0)
@@ -571,15 +647,18 @@ def attention_png(rendered: RenderedAttention) -> bytes:
 
 def _inline(svg: str) -> str:
     """An SVG document without its XML prolog, so it can sit inside HTML."""
-    return svg[svg.index("<svg"):]
+    return svg[svg.index("<svg") :]
 
 
 # -------- one view from a result and the options
 
 
 def _kind_label(kind: str) -> str:
-    return {"encoder": "encoder self-attention", "decoder": "decoder self-attention",
-            "cross": "cross-attention (target → source)"}[kind]
+    return {
+        "encoder": "encoder self-attention",
+        "decoder": "decoder self-attention",
+        "cross": "cross-attention (target → source)",
+    }[kind]
 
 
 def _check_view(options: AttentionOptions, selection: attention_select.Selection) -> tuple[int, list[int]]:
@@ -620,9 +699,14 @@ def fitted(options: AttentionOptions, result: Any) -> AttentionOptions:
 
 def _selection(result: Any, options: AttentionOptions) -> attention_select.Selection:
     view = choice_arg("View", options.view, ATTENTION_VIEWS)
-    return attention_select.select(result, kind=_kind(result, options), word_level=bool(options.word_level),
-                            hide_special=bool(options.hide_special), pair=options.pair,
-                            rollout_layers=view == "rollout")
+    return attention_select.select(
+        result,
+        kind=_kind(result, options),
+        word_level=bool(options.word_level),
+        hide_special=bool(options.hide_special),
+        pair=options.pair,
+        rollout_layers=view == "rollout",
+    )
 
 
 def _title(kind: str, layer: int, heads: list[int], total: int, mean: bool = False) -> str:
@@ -635,30 +719,41 @@ def _title(kind: str, layer: int, heads: list[int], total: int, mean: bool = Fal
     return f"{_kind_label(kind)} · layer {layer} · {which}"
 
 
-def _head_drawing(selection: attention_select.Selection, layer: int, heads: list[int], min_weight: Any
-                  ) -> tuple[HeadView, dict[str, Any], list[str]]:
+def _head_drawing(
+    selection: attention_select.Selection, layer: int, heads: list[int], min_weight: Any
+) -> tuple[HeadView, dict[str, Any], list[str]]:
     weights = selection.attentions[layer, heads]  # (chosen heads, q, k)
     numbers = [h + 1 for h in heads]
     title = _title(selection.kind, layer + 1, numbers, selection.attentions.shape[1])
-    view, note = head_view(weights, selection.query_tokens, selection.key_tokens, numbers, title,
-                           float_arg("Minimum weight", min_weight, 0.0, 1.0))
+    view, note = head_view(
+        weights,
+        selection.query_tokens,
+        selection.key_tokens,
+        numbers,
+        title,
+        float_arg("Minimum weight", min_weight, 0.0, 1.0),
+    )
     return view, {"layer": layer + 1, "heads": numbers, "weights": weights}, [note] if note else []
 
 
 def _model_drawing(selection: attention_select.Selection) -> tuple[Figure, dict[str, Any], list[str]]:
     weights = selection.attentions
-    figure = model_view_figure(weights, f"{_kind_label(selection.kind)} · every layer × head "
-                                        "(each thumbnail scaled to its own maximum)")
+    figure = model_view_figure(
+        weights, f"{_kind_label(selection.kind)} · every layer × head (each thumbnail scaled to its own maximum)"
+    )
     size = thumbnail_px(*weights.shape[:2])
     notes = []
     if max(weights.shape[2:]) > size:
-        notes.append(f"Model view: thumbnails average blocks of tokens to at most {size}×{size} pixels; "
-                     "use the heatmap for single tokens.")
+        notes.append(
+            f"Model view: thumbnails average blocks of tokens to at most {size}×{size} pixels; "
+            "use the heatmap for single tokens."
+        )
     return figure, {"weights": weights}, notes
 
 
-def _heatmap_drawing(selection: attention_select.Selection, layer: int, heads: list[int], alignment: bool
-                     ) -> tuple[Figure, dict[str, Any], list[str]]:
+def _heatmap_drawing(
+    selection: attention_select.Selection, layer: int, heads: list[int], alignment: bool
+) -> tuple[Figure, dict[str, Any], list[str]]:
     numbers = [h + 1 for h in heads]
     if selection.rollout:
         matrix = selection.attentions[layer, 0]
@@ -669,8 +764,7 @@ def _heatmap_drawing(selection: attention_select.Selection, layer: int, heads: l
         title = _title(selection.kind, layer + 1, numbers, selection.attentions.shape[1], mean=True)
         data = {"layer": layer + 1, "heads": numbers, "weights": matrix}
     axes = ("target", "source") if selection.kind == "cross" else ("query", "key")
-    figure = heatmap_figure(matrix, selection.query_tokens, selection.key_tokens, title, axes=axes,
-                            mark_rows=alignment)
+    figure = heatmap_figure(matrix, selection.query_tokens, selection.key_tokens, title, axes=axes, mark_rows=alignment)
     if alignment:
         data["alignment"] = [[row, int(col)] for row, col in enumerate(matrix.argmax(axis=1))]
     return figure, data, []
@@ -684,21 +778,33 @@ def attention_view(result: Any, options: AttentionOptions) -> RenderedAttention:
         drawing, data, notes = _head_drawing(selection, layer, heads, options.min_weight)
         svg = head_view_svg(drawing)
     else:
-        drawing, data, notes = (_model_drawing(selection) if options.view == "model" else
-                                _heatmap_drawing(selection, layer, heads, alignment=options.view == "alignment"))
+        drawing, data, notes = (
+            _model_drawing(selection)
+            if options.view == "model"
+            else _heatmap_drawing(selection, layer, heads, alignment=options.view == "alignment")
+        )
         svg = figure_svg(drawing)
     notes = [*_result_notes(result), *selection.notes, *notes]
-    data = {"view": options.view, "kind": selection.kind, "query_tokens": selection.query_tokens,
-            "key_tokens": selection.key_tokens, **data}
+    data = {
+        "view": options.view,
+        "kind": selection.kind,
+        "query_tokens": selection.query_tokens,
+        "key_tokens": selection.key_tokens,
+        **data,
+    }
     if np.size(data["weights"]) > JSON_MAX_VALUES:
-        notes.append(f"This view has {np.size(data['weights']):,} numbers, too many for JSON; "
-                     "download the .npz instead.")
+        notes.append(
+            f"This view has {np.size(data['weights']):,} numbers, too many for JSON; download the .npz instead."
+        )
         data = None
-    html = (f'<div class="attn-view">{_notes_html(notes)}<div style="overflow:auto;max-height:80vh;'
-            f'background:#fff;border:1px solid #e5e7eb">{_inline(svg)}</div></div>')
+    html = (
+        f'<div class="attn-view">{_notes_html(notes)}<div style="overflow:auto;max-height:80vh;'
+        f'background:#fff;border:1px solid #e5e7eb">{_inline(svg)}</div></div>'
+    )
     layers, n_heads = attention_shape(result, options)  # of the attention itself, also under rollout
-    return RenderedAttention(html=html, svg=svg, drawing=drawing, data=data, notes=tuple(notes),
-                             layers=layers, heads=n_heads)
+    return RenderedAttention(
+        html=html, svg=svg, drawing=drawing, data=data, notes=tuple(notes), layers=layers, heads=n_heads
+    )
 
 
 def _result_notes(result: Any) -> list[str]:
@@ -718,6 +824,8 @@ def attention_json(rendered: RenderedAttention) -> str | None:
     """The numbers of the current view as JSON (weights rounded to 6 decimals); None when too big."""
     if rendered.data is None:
         return None
-    data = {name: np.round(value, 6).tolist() if isinstance(value, np.ndarray) else value
-            for name, value in rendered.data.items()}
+    data = {
+        name: np.round(value, 6).tolist() if isinstance(value, np.ndarray) else value
+        for name, value in rendered.data.items()
+    }
     return json.dumps(data, ensure_ascii=False)

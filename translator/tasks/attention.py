@@ -19,7 +19,6 @@ alignment from cross-attention (Chen et al., 2020). The start and end tokens cou
 tokens, so "hide special tokens" removes them.
 """
 
-
 from __future__ import annotations
 
 import inspect
@@ -103,8 +102,9 @@ def _stack(attentions: Sequence[torch.Tensor] | None, what: str, key: str) -> np
 def _forward_inputs(model: Any, encoding: Any, device: torch.device) -> dict[str, torch.Tensor]:
     accepted = set(inspect.signature(model.forward).parameters)
     names = ("input_ids", "attention_mask", "token_type_ids")
-    return {name: torch.tensor([encoding[name]], device=device)
-            for name in names if name in encoding and name in accepted}
+    return {
+        name: torch.tensor([encoding[name]], device=device) for name in names if name in encoding and name in accepted
+    }
 
 
 def _in_words(result: Any, word_level: bool) -> Any:
@@ -114,9 +114,16 @@ def _in_words(result: Any, word_level: bool) -> Any:
     return to_words(result) if word_level else result
 
 
-def attend(text: str, *, text_pair: str | None = None, model: str = OFFLINE_MINILM, word_level: bool = False,
-           precision: str = "auto", max_tokens: int | None = None,
-           progress: Progress | None = None) -> AttentionResult:
+def attend(
+    text: str,
+    *,
+    text_pair: str | None = None,
+    model: str = OFFLINE_MINILM,
+    word_level: bool = False,
+    precision: str = "auto",
+    max_tokens: int | None = None,
+    progress: Progress | None = None,
+) -> AttentionResult:
     """Self-attention of every layer and head of an encoder for ``text`` (and ``text_pair``).
 
     ``max_tokens`` lowers the token cap (default: ``Settings.max_attention_tokens``); what the cap
@@ -142,17 +149,30 @@ def attend(text: str, *, text_pair: str | None = None, model: str = OFFLINE_MINI
     with torch.inference_mode():
         output = loaded.model(**_forward_inputs(loaded.model, encoding, loaded.device), output_attentions=True)
     result = AttentionResult(
-        tokens=axis.tokens, attentions=_stack(output.attentions, "encoder", loaded.key), special=axis.special,
-        segments=axis.segments, words=axis.words, word_labels=axis.word_labels, word_level=False,
-        n_input_tokens=n_before, cut=cut_message(encoding, texts, n_before, loaded.tokenizer),
+        tokens=axis.tokens,
+        attentions=_stack(output.attentions, "encoder", loaded.key),
+        special=axis.special,
+        segments=axis.segments,
+        words=axis.words,
+        word_labels=axis.word_labels,
+        word_level=False,
+        n_input_tokens=n_before,
+        cut=cut_message(encoding, texts, n_before, loaded.tokenizer),
         **run_info(loaded, started),
     )
     return _in_words(result, word_level)
 
 
-def attend_translation(source: str, *, model: str = "opus-mt-en-de", num_beams: int = 1, word_level: bool = False,
-                       precision: str = "auto", max_tokens: int | None = None,
-                       progress: Progress | None = None) -> TranslationAttention:
+def attend_translation(
+    source: str,
+    *,
+    model: str = "opus-mt-en-de",
+    num_beams: int = 1,
+    word_level: bool = False,
+    precision: str = "auto",
+    max_tokens: int | None = None,
+    progress: Progress | None = None,
+) -> TranslationAttention:
     """Translate ``source`` the way translate() does, then return encoder, decoder and cross-attention on the
     generated text.
 
@@ -168,34 +188,48 @@ def attend_translation(source: str, *, model: str = "opus-mt-en-de", num_beams: 
     tokenizer = loaded.tokenizer
     cap = _token_cap(loaded, max_tokens)
     encoding, n_before = tokenize_capped(tokenizer, [source], cap, loaded.recipe.add_special_tokens)
-    source_axis = (axis_from_encoding(tokenizer, encoding, [source]) if tokenizer.is_fast
-                   else axis_from_ids(tokenizer, encoding["input_ids"]))
+    source_axis = (
+        axis_from_encoding(tokenizer, encoding, [source])
+        if tokenizer.is_fast
+        else axis_from_ids(tokenizer, encoding["input_ids"])
+    )
     inputs = {name: torch.tensor([encoding[name]], device=loaded.device) for name in ("input_ids", "attention_mask")}
     report(progress, 0.2, f"translating ({'greedy' if options.num_beams == 1 else f'{options.num_beams} beams'})")
-    n_content = len(encoding["input_ids"]) - (tokenizer.num_special_tokens_to_add()
-                                              if loaded.recipe.add_special_tokens else 0)
+    n_content = len(encoding["input_ids"]) - (
+        tokenizer.num_special_tokens_to_add() if loaded.recipe.add_special_tokens else 0
+    )
     # the text the model reads: all of it, or what the token cap kept
     kept = tokenizer.decode(encoding["input_ids"], skip_special_tokens=True) if n_before > cap else source
     generated = generate_batch(loaded, [kept], [n_content], options)[0]
     notes = []
     if generated.truncated:
-        notes.append(f"The translation stopped after {generated.new_tokens} new tokens, before the model ended "
-                     "it (the new-token or time limit); the attention is that of the cut translation.")
+        notes.append(
+            f"The translation stopped after {generated.new_tokens} new tokens, before the model ended "
+            "it (the new-token or time limit); the attention is that of the cut translation."
+        )
     report(progress, 0.8, "computing attention on the generated text")
     target_axis = axis_from_ids(tokenizer, generated.ids)
     with torch.inference_mode():
-        output = loaded.model(**inputs, decoder_input_ids=torch.tensor([generated.ids], device=loaded.device),
-                              output_attentions=True)
+        output = loaded.model(
+            **inputs, decoder_input_ids=torch.tensor([generated.ids], device=loaded.device), output_attentions=True
+        )
     result = TranslationAttention(
-        source_tokens=source_axis.tokens, target_tokens=target_axis.tokens,
+        source_tokens=source_axis.tokens,
+        target_tokens=target_axis.tokens,
         encoder=_stack(output.encoder_attentions, "encoder", loaded.key),
         decoder=_stack(output.decoder_attentions, "decoder", loaded.key),
         cross=_stack(output.cross_attentions, "cross", loaded.key),
         translation=generated.hypotheses[0].text,
-        source_special=source_axis.special, target_special=target_axis.special,
-        source_words=source_axis.words, target_words=target_axis.words,
-        source_word_labels=source_axis.word_labels, target_word_labels=target_axis.word_labels,
-        word_level=False, num_beams=options.num_beams, n_input_tokens=n_before,
-        cut=cut_message(encoding, [source], n_before, tokenizer), **run_info(loaded, started, notes),
+        source_special=source_axis.special,
+        target_special=target_axis.special,
+        source_words=source_axis.words,
+        target_words=target_axis.words,
+        source_word_labels=source_axis.word_labels,
+        target_word_labels=target_axis.word_labels,
+        word_level=False,
+        num_beams=options.num_beams,
+        n_input_tokens=n_before,
+        cut=cut_message(encoding, [source], n_before, tokenizer),
+        **run_info(loaded, started, notes),
     )
     return _in_words(result, word_level)

@@ -61,17 +61,28 @@ def to_words(result: AttentionResult | TranslationAttention) -> AttentionResult 
     if isinstance(result, AttentionResult):
         words = result.words
         return dataclasses.replace(
-            result, tokens=list(result.word_labels), attentions=merge_pieces(result.attentions, words, words),
-            special=_first_of_each(result.special, words), segments=_first_of_each(result.segments, words),
-            words=list(range(len(result.word_labels))), word_level=True)
+            result,
+            tokens=list(result.word_labels),
+            attentions=merge_pieces(result.attentions, words, words),
+            special=_first_of_each(result.special, words),
+            segments=_first_of_each(result.segments, words),
+            words=list(range(len(result.word_labels))),
+            word_level=True,
+        )
     src, tgt = result.source_words, result.target_words
     return dataclasses.replace(
-        result, source_tokens=list(result.source_word_labels), target_tokens=list(result.target_word_labels),
-        encoder=merge_pieces(result.encoder, src, src), decoder=merge_pieces(result.decoder, tgt, tgt),
-        cross=merge_pieces(result.cross, tgt, src), source_special=_first_of_each(result.source_special, src),
+        result,
+        source_tokens=list(result.source_word_labels),
+        target_tokens=list(result.target_word_labels),
+        encoder=merge_pieces(result.encoder, src, src),
+        decoder=merge_pieces(result.decoder, tgt, tgt),
+        cross=merge_pieces(result.cross, tgt, src),
+        source_special=_first_of_each(result.source_special, src),
         target_special=_first_of_each(result.target_special, tgt),
         source_words=list(range(len(result.source_word_labels))),
-        target_words=list(range(len(result.target_word_labels))), word_level=True)
+        target_words=list(range(len(result.target_word_labels))),
+        word_level=True,
+    )
 
 
 def renormalized(attentions: np.ndarray) -> np.ndarray:
@@ -108,8 +119,11 @@ def _sides(result: AttentionResult | TranslationAttention, kind: str):
         raise InputError(f"kind must be one of {', '.join(KINDS)}.")
     source = (result.source_tokens, result.source_special, [0] * len(result.source_tokens))
     target = (result.target_tokens, result.target_special, [1] * len(result.target_tokens))
-    return {"encoder": (result.encoder, source, source), "decoder": (result.decoder, target, target),
-            "cross": (result.cross, target, source)}[kind]
+    return {
+        "encoder": (result.encoder, source, source),
+        "decoder": (result.decoder, target, target),
+        "cross": (result.cross, target, source),
+    }[kind]
 
 
 def pair_indices(segments: Sequence[int], pair: str) -> tuple[np.ndarray, np.ndarray]:
@@ -129,8 +143,15 @@ def _kept(values: Sequence[Any], keep: np.ndarray) -> list[Any]:
     return [value for value, kept in zip(values, keep, strict=True) if kept]
 
 
-def select(result: AttentionResult | TranslationAttention, *, kind: str = "encoder", word_level: bool = False,
-           hide_special: bool = False, pair: str = "all", rollout_layers: bool = False) -> Selection:
+def select(
+    result: AttentionResult | TranslationAttention,
+    *,
+    kind: str = "encoder",
+    word_level: bool = False,
+    hide_special: bool = False,
+    pair: str = "all",
+    rollout_layers: bool = False,
+) -> Selection:
     """The attention to draw: merged into words, specials hidden, rolled out, then cut to a sentence pair block.
 
     Hiding special tokens renormalizes each row over the tokens left. A pair block is NOT
@@ -139,8 +160,10 @@ def select(result: AttentionResult | TranslationAttention, *, kind: str = "encod
     notes: list[str] = [result.cut] if result.cut else []
     if word_level and not result.word_level:
         result = to_words(result)
-        notes.append("Sub-word pieces merged into words: each row averages its pieces' rows, each column adds up "
-                     "its pieces' columns, so rows still sum to 1.")
+        notes.append(
+            "Sub-word pieces merged into words: each row averages its pieces' rows, each column adds up "
+            "its pieces' columns, so rows still sum to 1."
+        )
     attentions, (q_tokens, q_special, q_segments), (k_tokens, k_special, k_segments) = _sides(result, kind)
     if hide_special:
         q_keep, k_keep = ~np.asarray(q_special, bool), ~np.asarray(k_special, bool)
@@ -156,16 +179,25 @@ def select(result: AttentionResult | TranslationAttention, *, kind: str = "encod
         if kind == "cross":
             raise InputError("Rollout follows self-attention through the layers; choose encoder or decoder attention.")
         attentions = rollout(attentions)
-        notes.append("Attention rollout: head means mixed with the residual connection and multiplied through "
-                     "the layers; layer l shows the flow from the input through layers 1..l.")
+        notes.append(
+            "Attention rollout: head means mixed with the residual connection and multiplied through "
+            "the layers; layer l shows the flow from the input through layers 1..l."
+        )
     if pair != "all":
         if kind != "encoder" or isinstance(result, TranslationAttention) or 1 not in q_segments:
             raise InputError("The pair filter needs encoder attention on two texts; give a second text (sentence B).")
         q_index, k_index = pair_indices(q_segments, pair)
         attentions = attentions[..., q_index, :][..., k_index]
         q_tokens, k_tokens = [q_tokens[i] for i in q_index], [k_tokens[i] for i in k_index]
-        notes.append(f"Pair filter {pair}: the block of the full rows, not renormalized; a row's total is the share "
-                     "of that token's attention that goes to the other block.")
-    return Selection(kind=kind, query_tokens=list(q_tokens), key_tokens=list(k_tokens),
-                     attentions=np.ascontiguousarray(attentions, dtype=np.float32), rollout=rollout_layers,
-                     notes=tuple(notes))
+        notes.append(
+            f"Pair filter {pair}: the block of the full rows, not renormalized; a row's total is the share "
+            "of that token's attention that goes to the other block."
+        )
+    return Selection(
+        kind=kind,
+        query_tokens=list(q_tokens),
+        key_tokens=list(k_tokens),
+        attentions=np.ascontiguousarray(attentions, dtype=np.float32),
+        rollout=rollout_layers,
+        notes=tuple(notes),
+    )

@@ -43,8 +43,9 @@ def groups(words: Sequence[int]) -> list[list[int]]:
     return members
 
 
-def labels_from_ids(tokenizer: Any, ids: list[int], tokens: list[str], words: list[int],
-                     special: list[bool]) -> list[str]:
+def labels_from_ids(
+    tokenizer: Any, ids: list[int], tokens: list[str], words: list[int], special: list[bool]
+) -> list[str]:
     """A label per word: its pieces decoded together by the tokenizer (## / ▁ / Ġ markers handled there)."""
     labels = []
     for members in groups(words):
@@ -71,8 +72,9 @@ def piece_words(tokens: list[str], special: list[bool]) -> list[int]:
 def axis_from_ids(tokenizer: Any, ids: list[int], segments: list[int] | None = None) -> Axis:
     tokens, special = tokens_and_special(tokenizer, ids)
     words = piece_words(tokens, special)
-    return Axis(tokens, special, segments or [0] * len(ids), words,
-                 labels_from_ids(tokenizer, ids, tokens, words, special))
+    return Axis(
+        tokens, special, segments or [0] * len(ids), words, labels_from_ids(tokenizer, ids, tokens, words, special)
+    )
 
 
 def axis_from_encoding(tokenizer: Any, encoding: Any, texts: Sequence[str]) -> Axis:
@@ -82,22 +84,27 @@ def axis_from_encoding(tokenizer: Any, encoding: Any, texts: Sequence[str]) -> A
     sequence_ids = encoding.sequence_ids()
     first_b = next((i for i, s in enumerate(sequence_ids) if s == 1), len(ids))
     segments = [int(i >= first_b) for i in range(len(ids))]
-    keys = [("special", i) if special[i] or word is None else (sequence_ids[i], word)
-            for i, word in enumerate(encoding.word_ids())]
+    keys = [
+        ("special", i) if special[i] or word is None else (sequence_ids[i], word)
+        for i, word in enumerate(encoding.word_ids())
+    ]
     words = runs(keys)
     offsets = encoding["offset_mapping"]
     labels = []
     for members in groups(words):
         first, last = members[0], members[-1]
         text = None if special[first] or sequence_ids[first] is None else texts[sequence_ids[first]]
-        labels.append(tokens[first] if text is None else text[offsets[first][0]:offsets[last][1]])
+        labels.append(tokens[first] if text is None else text[offsets[first][0] : offsets[last][1]])
     return Axis(tokens, special, segments, words, labels)
 
 
 def tokenize_capped(tokenizer: Any, texts: Sequence[str], cap: int, add_special_tokens: bool) -> tuple[Any, int]:
     """The encoding cut to ``cap`` tokens (longest text first for pairs), and the length before the cut."""
-    kwargs: dict[str, Any] = {"add_special_tokens": add_special_tokens, "verbose": False,
-                              "return_offsets_mapping": bool(tokenizer.is_fast)}
+    kwargs: dict[str, Any] = {
+        "add_special_tokens": add_special_tokens,
+        "verbose": False,
+        "return_offsets_mapping": bool(tokenizer.is_fast),
+    }
     full = tokenizer(*texts, **kwargs)
     n_tokens = len(full["input_ids"])
     if n_tokens <= cap:

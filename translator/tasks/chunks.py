@@ -43,17 +43,18 @@ def _tokenizer_for(spec: ModelSpec) -> tuple[Any, ModelSpec, int]:
 
     folder = fetch(spec, local_files_only=True if get_settings().offline else None)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False,
-                                                  **dict(spec.recipe.special_tokens))
+        tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False, **dict(spec.recipe.special_tokens))
         config = AutoConfig.from_pretrained(folder, trust_remote_code=False)
     except (OSError, ValueError, KeyError) as exc:
         raise ModelUnavailableError(
-            f"The tokenizer of {spec.key!r} could not be loaded ({type(exc).__name__}).") from None
+            f"The tokenizer of {spec.key!r} could not be loaded ({type(exc).__name__})."
+        ) from None
     return tokenizer, spec, model_input_limit(tokenizer, config)
 
 
-def chunk_text(text: str, *, model: str, max_tokens: int, stride: int = 0, mode: str = "sentences",
-               language: str | None = None) -> ChunkPlan:
+def chunk_text(
+    text: str, *, model: str, max_tokens: int, stride: int = 0, mode: str = "sentences", language: str | None = None
+) -> ChunkPlan:
     """plan_chunks() for a model named like translate()'s ``model=``, with the request checked against the settings."""
     started = time.perf_counter()
     text_arg("text", text, get_settings().max_chars_chunks)
@@ -61,10 +62,26 @@ def chunk_text(text: str, *, model: str, max_tokens: int, stride: int = 0, mode:
     tokenizer, spec, model_limit = load_tokenizer(model)
     warnings = []
     if max_tokens > model_limit:
-        warnings.append(f"{max_tokens} tokens is more than this model takes at once ({model_limit}, "
-                        "special tokens included).")
-    chunks = plan_chunks(text, tokenizer, max_tokens=max_tokens, stride=stride, mode=mode,
-                         language=language or (spec.languages[0] if spec.languages else "en"))
-    return ChunkPlan(text=text, chunks=chunks, mode=mode, max_tokens=max_tokens, stride=stride,
-                     model_max_tokens=model_limit, model=spec.key, engine="tokenizer",
-                     seconds=time.perf_counter() - started, warnings=tuple(warnings))
+        warnings.append(
+            f"{max_tokens} tokens is more than this model takes at once ({model_limit}, special tokens included)."
+        )
+    chunks = plan_chunks(
+        text,
+        tokenizer,
+        max_tokens=max_tokens,
+        stride=stride,
+        mode=mode,
+        language=language or (spec.languages[0] if spec.languages else "en"),
+    )
+    return ChunkPlan(
+        text=text,
+        chunks=chunks,
+        mode=mode,
+        max_tokens=max_tokens,
+        stride=stride,
+        model_max_tokens=model_limit,
+        model=spec.key,
+        engine="tokenizer",
+        seconds=time.perf_counter() - started,
+        warnings=tuple(warnings),
+    )

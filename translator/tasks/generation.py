@@ -78,13 +78,21 @@ class Generated:
     tokens: tuple[TokenScore, ...] = ()  # per generated token of the best hypothesis, when the engine reports it
 
 
-def generation_options(num_beams: object = 4, num_return_sequences: object = 1, length_penalty: object = 1.0,
-                       no_repeat_ngram_size: object = 0) -> GenerationOptions:
+def generation_options(
+    num_beams: object = 4,
+    num_return_sequences: object = 1,
+    length_penalty: object = 1.0,
+    no_repeat_ngram_size: object = 0,
+) -> GenerationOptions:
     """Options checked against the settings; each bad value is one sentence that says how to fix it."""
     settings = get_settings()
     beams = int_arg("The number of beams", num_beams, 1, settings.max_beams)
-    n_best = int_arg("The number of translations per chunk (n-best, at most the beams)", num_return_sequences, 1,
-                     min(beams, settings.max_top_k))
+    n_best = int_arg(
+        "The number of translations per chunk (n-best, at most the beams)",
+        num_return_sequences,
+        1,
+        min(beams, settings.max_top_k),
+    )
     penalty = float_arg("The length penalty", length_penalty, *LENGTH_PENALTY_RANGE)
     ngram = int_arg("The no-repeat n-gram size", no_repeat_ngram_size, 0, MAX_NO_REPEAT_NGRAM)
     return GenerationOptions(beams, n_best, penalty, ngram, settings.max_new_tokens, settings.max_generate_seconds)
@@ -102,8 +110,9 @@ def decoder_ceiling(loaded: Seq2Seq, options: GenerationOptions) -> int:
     return min(options.max_new_tokens, positions - 1) if isinstance(positions, int) else options.max_new_tokens
 
 
-def make_batches(chunks: Sequence[Chunk], num_beams: int, token_budget: int = BATCH_TOKEN_BUDGET,
-                 max_rows: int = MAX_BATCH_ROWS) -> list[list[Chunk]]:
+def make_batches(
+    chunks: Sequence[Chunk], num_beams: int, token_budget: int = BATCH_TOKEN_BUDGET, max_rows: int = MAX_BATCH_ROWS
+) -> list[list[Chunk]]:
     """Chunks sorted longest first, cut into batches whose padded size x beams stays within ``token_budget``.
 
     Longest first: similar lengths share a batch (little padding), and the slowest batch runs first, so
@@ -122,8 +131,9 @@ def make_batches(chunks: Sequence[Chunk], num_beams: int, token_budget: int = BA
     return batches
 
 
-def generate_batch(loaded: Seq2Seq, texts: Sequence[str], n_tokens: Sequence[int], options: GenerationOptions,
-                   engine: Any = None) -> list[Generated]:
+def generate_batch(
+    loaded: Seq2Seq, texts: Sequence[str], n_tokens: Sequence[int], options: GenerationOptions, engine: Any = None
+) -> list[Generated]:
     """Generate for each text under its own cap (from its source token count), best hypothesis first.
 
     ``engine`` runs the batch (default: the transformers engine); a text's output is the same in any
@@ -139,6 +149,8 @@ def generate_batch(loaded: Seq2Seq, texts: Sequence[str], n_tokens: Sequence[int
 def truncation_warning(numbers: Sequence[int], options: GenerationOptions) -> str:
     """One sentence naming the (1-based) chunks whose best hypothesis stopped before ending."""
     listed = ", ".join(str(n) for n in numbers[:10]) + (" …" if len(numbers) > 10 else "")
-    return (f"{len(numbers)} chunk(s) stopped before the model ended the sentence (chunk {listed}): they hit the "
-            f"new-token limit or the {options.max_time:g}-second time limit, so their translation may be cut "
-            "short. Try a smaller chunk size.")
+    return (
+        f"{len(numbers)} chunk(s) stopped before the model ended the sentence (chunk {listed}): they hit the "
+        f"new-token limit or the {options.max_time:g}-second time limit, so their translation may be cut "
+        "short. Try a smaller chunk size."
+    )

@@ -49,6 +49,7 @@ MAX_WINDOWS = 1_000
 # the v4 softmax pushes non-context logits to this value, so they get probability 0 in float32
 MASKED_LOGIT = -10000.0
 
+
 @dataclass(frozen=True)
 class Answer:
     text: str  # == context[start:end]; "" for the "no answer" answer
@@ -76,11 +77,23 @@ class QAResult(RunInfo):
     max_seq_len: int = 0  # the token limit each window was cut to
 
 
-def answer(question: str, context: str, *, model: str = DEFAULT_MODEL, top_k: int = 1, max_seq_len: int = 384,
-           doc_stride: int = 128, max_answer_len: int = 30, handle_impossible_answer: bool = False,
-           align_to_words: bool = True, precision: str = "auto", mode: str = "auto",
-           retrieval_model: str | None = None, batch_size: int = WINDOW_BATCH,
-           progress: Progress | None = None) -> QAResult:
+def answer(
+    question: str,
+    context: str,
+    *,
+    model: str = DEFAULT_MODEL,
+    top_k: int = 1,
+    max_seq_len: int = 384,
+    doc_stride: int = 128,
+    max_answer_len: int = 30,
+    handle_impossible_answer: bool = False,
+    align_to_words: bool = True,
+    precision: str = "auto",
+    mode: str = "auto",
+    retrieval_model: str | None = None,
+    batch_size: int = WINDOW_BATCH,
+    progress: Progress | None = None,
+) -> QAResult:
     """Answer ``question`` from ``context``.
 
     ``mode="auto"`` extracts spans with ``model`` and falls back to sentence retrieval with
@@ -96,8 +109,10 @@ def answer(question: str, context: str, *, model: str = DEFAULT_MODEL, top_k: in
     max_seq_len = int_arg("max_seq_len", max_seq_len, 8)
     doc_stride = int_arg("doc_stride", doc_stride, 0)
     if doc_stride >= max_seq_len:
-        raise InputError(f"doc_stride ({doc_stride}) must be smaller than max_seq_len ({max_seq_len}); "
-                         "it is the overlap between windows, not their length.")
+        raise InputError(
+            f"doc_stride ({doc_stride}) must be smaller than max_seq_len ({max_seq_len}); "
+            "it is the overlap between windows, not their length."
+        )
     batch_size = int_arg("batch_size", batch_size, 1, 512)
     handle_impossible_answer = bool_arg("handle_impossible_answer", handle_impossible_answer)
     align_to_words = bool_arg("align_to_words", align_to_words)
@@ -112,48 +127,101 @@ def answer(question: str, context: str, *, model: str = DEFAULT_MODEL, top_k: in
             notes.append(f"{exc} Answered by sentence retrieval instead of span extraction.")
         else:
             answers, windows = _span_answers(
-                question, context, loaded, top_k=top_k, max_seq_len=max_seq_len, doc_stride=doc_stride,
-                max_answer_len=max_answer_len, handle_impossible_answer=handle_impossible_answer,
-                align_to_words=align_to_words, batch_size=batch_size, progress=progress)
-            return QAResult(answers=answers, windows=windows, mode="span", max_seq_len=max_seq_len,
-                            **run_info(loaded, started, notes))
+                question,
+                context,
+                loaded,
+                top_k=top_k,
+                max_seq_len=max_seq_len,
+                doc_stride=doc_stride,
+                max_answer_len=max_answer_len,
+                handle_impossible_answer=handle_impossible_answer,
+                align_to_words=align_to_words,
+                batch_size=batch_size,
+                progress=progress,
+            )
+            return QAResult(
+                answers=answers,
+                windows=windows,
+                mode="span",
+                max_seq_len=max_seq_len,
+                **run_info(loaded, started, notes),
+            )
     encoder = embeddings.sentence_encoder(retrieval_model or embeddings.default_embedding_model())
     answers, windows = _retrieval_answers(question, context, encoder, top_k)
-    return QAResult(answers=answers, windows=windows, mode="retrieval", max_seq_len=encoder.model.max_seq_length,
-                    **run_info(encoder, started, notes))
+    return QAResult(
+        answers=answers,
+        windows=windows,
+        mode="retrieval",
+        max_seq_len=encoder.model.max_seq_length,
+        **run_info(encoder, started, notes),
+    )
 
 
 # -------------------------------------------------------------------- span extraction
 
 
-def _span_answers(question: str, context: str, loaded: LoadedModel, *, top_k: int, max_seq_len: int,
-                  doc_stride: int, max_answer_len: int, handle_impossible_answer: bool, align_to_words: bool,
-                  batch_size: int, progress: Progress | None) -> tuple[list[Answer], list[Window]]:
+def _span_answers(
+    question: str,
+    context: str,
+    loaded: LoadedModel,
+    *,
+    top_k: int,
+    max_seq_len: int,
+    doc_stride: int,
+    max_answer_len: int,
+    handle_impossible_answer: bool,
+    align_to_words: bool,
+    batch_size: int,
+    progress: Progress | None,
+) -> tuple[list[Answer], list[Window]]:
     tokenizer = loaded.tokenizer
     if not getattr(tokenizer, "is_fast", False):
-        raise ModelUnavailableError(f"Model {loaded.key!r} has no fast tokenizer, which span extraction needs "
-                                    "for character offsets.")
+        raise ModelUnavailableError(
+            f"Model {loaded.key!r} has no fast tokenizer, which span extraction needs for character offsets."
+        )
     # the v4 rule: tokenizers that pad on the left take the context first
     question_first = tokenizer.padding_side == "right"
-    _check_windows(tokenizer, question, context, max_seq_len, doc_stride,
-                   model_input_limit(tokenizer, loaded.model.config))
+    _check_windows(
+        tokenizer, question, context, max_seq_len, doc_stride, model_input_limit(tokenizer, loaded.model.config)
+    )
     encoded = tokenizer(
-        question if question_first else context, context if question_first else question,
-        truncation="only_second" if question_first else "only_first", max_length=max_seq_len,
-        stride=doc_stride, return_overflowing_tokens=True, return_offsets_mapping=True,
+        question if question_first else context,
+        context if question_first else question,
+        truncation="only_second" if question_first else "only_first",
+        max_length=max_seq_len,
+        stride=doc_stride,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
         return_token_type_ids="token_type_ids" in tokenizer.model_input_names,
     )
     context_seq = 1 if question_first else 0
     logits = _window_logits(loaded, encoded, batch_size, progress)
-    answers = _decode(context, encoded, logits, context_seq, tokenizer.cls_token_id, top_k=top_k,
-                      max_answer_len=max_answer_len, handle_impossible_answer=handle_impossible_answer,
-                      align_to_words=align_to_words)
+    answers = _decode(
+        context,
+        encoded,
+        logits,
+        context_seq,
+        tokenizer.cls_token_id,
+        top_k=top_k,
+        max_answer_len=max_answer_len,
+        handle_impossible_answer=handle_impossible_answer,
+        align_to_words=align_to_words,
+    )
     return answers, _windows(encoded, context_seq)
 
 
-def _decode(context: str, encoded: Any, logits: list[tuple[np.ndarray, np.ndarray]], context_seq: int,
-            cls_token_id: int | None, *, top_k: int, max_answer_len: int, handle_impossible_answer: bool,
-            align_to_words: bool) -> list[Answer]:
+def _decode(
+    context: str,
+    encoded: Any,
+    logits: list[tuple[np.ndarray, np.ndarray]],
+    context_seq: int,
+    cls_token_id: int | None,
+    *,
+    top_k: int,
+    max_answer_len: int,
+    handle_impossible_answer: bool,
+    align_to_words: bool,
+) -> list[Answer]:
     """Every window's best spans as characters, merged by text (scores added), best ``top_k`` first."""
     # the pipeline asks each window for extra spans when word alignment may merge some of them
     n_best = top_k * 2 + 10 if align_to_words else top_k
@@ -161,8 +229,9 @@ def _decode(context: str, encoded: Any, logits: list[tuple[np.ndarray, np.ndarra
     null = (math.inf, -1)
     for index, (start_logits, end_logits) in enumerate(logits):
         desired = _answerable(encoded, index, context_seq, cls_token_id)
-        starts, ends, scores, null_score = select_spans(start_logits, end_logits, desired, n_best=n_best,
-                                                        max_answer_len=max_answer_len)
+        starts, ends, scores, null_score = select_spans(
+            start_logits, end_logits, desired, n_best=n_best, max_answer_len=max_answer_len
+        )
         null = min(null, (null_score, index))
         for s, e, score in zip(starts, ends, scores, strict=True):
             a, b = _char_span(encoded.encodings[index], int(s), int(e), context_seq, align_to_words)
@@ -175,35 +244,45 @@ def _decode(context: str, encoded: Any, logits: list[tuple[np.ndarray, np.ndarra
     return sorted(answers, key=lambda found: found.score, reverse=True)[:top_k]
 
 
-def _check_windows(tokenizer: Any, question: str, context: str, max_seq_len: int, doc_stride: int,
-                   limit: int) -> None:
+def _check_windows(tokenizer: Any, question: str, context: str, max_seq_len: int, doc_stride: int, limit: int) -> None:
     """Refuse, with the fix, settings the model can't take (``limit`` tokens) or that would cut too many windows."""
     if max_seq_len > limit:
         raise InputError(f"max_seq_len ({max_seq_len}) is more than this model takes ({limit} tokens).")
     n_question = len(tokenizer(question, add_special_tokens=False, verbose=False)["input_ids"])
     room = max_seq_len - n_question - tokenizer.num_special_tokens_to_add(pair=True)
     if room <= 0:
-        raise InputError(f"The question is {n_question} tokens long and leaves no room for context in a "
-                         f"{max_seq_len}-token window; shorten the question or raise max_seq_len.")
+        raise InputError(
+            f"The question is {n_question} tokens long and leaves no room for context in a "
+            f"{max_seq_len}-token window; shorten the question or raise max_seq_len."
+        )
     if doc_stride >= room:
-        raise InputError(f"doc_stride ({doc_stride}) must be smaller than the {room} context tokens each window "
-                         "holds (max_seq_len minus the question and special tokens); lower doc_stride.")
+        raise InputError(
+            f"doc_stride ({doc_stride}) must be smaller than the {room} context tokens each window "
+            "holds (max_seq_len minus the question and special tokens); lower doc_stride."
+        )
     n_context = len(tokenizer(context, add_special_tokens=False, verbose=False)["input_ids"])
     n_windows = 1 if n_context <= room else 1 + math.ceil((n_context - room) / (room - doc_stride))
     if n_windows > MAX_WINDOWS:
-        raise InputError(f"These settings cut the context into {n_windows:,} windows (the limit is "
-                         f"{MAX_WINDOWS:,}); lower doc_stride or raise max_seq_len.")
+        raise InputError(
+            f"These settings cut the context into {n_windows:,} windows (the limit is "
+            f"{MAX_WINDOWS:,}); lower doc_stride or raise max_seq_len."
+        )
 
 
 def _answerable(encoded: Any, index: int, context_seq: int, cls_token_id: int | None) -> np.ndarray:
     """Tokens an answer may use: the context's, and [CLS], which some models use to say "no answer"."""
     ids = encoded["input_ids"][index]
-    return np.array([seq == context_seq or (cls_token_id is not None and token == cls_token_id)
-                     for seq, token in zip(encoded.sequence_ids(index), ids, strict=True)])
+    return np.array(
+        [
+            seq == context_seq or (cls_token_id is not None and token == cls_token_id)
+            for seq, token in zip(encoded.sequence_ids(index), ids, strict=True)
+        ]
+    )
 
 
-def _window_logits(loaded: LoadedModel, encoded: Any, batch_size: int,
-                   progress: Progress | None) -> list[tuple[np.ndarray, np.ndarray]]:
+def _window_logits(
+    loaded: LoadedModel, encoded: Any, batch_size: int, progress: Progress | None
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Start and end logits of every window, ``batch_size`` windows per forward. Each (tokens,) float32."""
     accepted = inspect.signature(loaded.model.forward).parameters
     names = [name for name in loaded.tokenizer.model_input_names if name in encoded and name in accepted]
@@ -225,13 +304,18 @@ def _window_logits(loaded: LoadedModel, encoded: Any, batch_size: int,
 
 def _pad(encoded: Any, rows: range, names: list[str], loaded: LoadedModel) -> dict[str, torch.Tensor]:
     """One batch of windows, padded on the right so token indices stay those of the unpadded window."""
-    batch = loaded.tokenizer.pad({name: [encoded[name][row] for row in rows] for name in names},
-                                 padding=True, padding_side="right", return_tensors="pt")
+    batch = loaded.tokenizer.pad(
+        {name: [encoded[name][row] for row in rows] for name in names},
+        padding=True,
+        padding_side="right",
+        return_tensors="pt",
+    )
     return {name: batch[name].to(loaded.device) for name in names}
 
 
-def select_spans(start_logits: np.ndarray, end_logits: np.ndarray, desired: np.ndarray, *, n_best: int,
-                 max_answer_len: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+def select_spans(
+    start_logits: np.ndarray, end_logits: np.ndarray, desired: np.ndarray, *, n_best: int, max_answer_len: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """One window's best spans, as the v4 pipeline ranked them.
 
     Returns token starts, ends and scores (best first, only spans of desired tokens with a
@@ -292,16 +376,19 @@ def _windows(encoded: Any, context_seq: int) -> list[Window]:
 # -------------------------------------------------------------------- sentence retrieval
 
 
-def _retrieval_answers(question: str, context: str, encoder: LoadedModel,
-                       top_k: int) -> tuple[list[Answer], list[Window]]:
+def _retrieval_answers(
+    question: str, context: str, encoder: LoadedModel, top_k: int
+) -> tuple[list[Answer], list[Window]]:
     """The context's sentences most similar to the question; each sentence is its own window."""
     spans = sentences(context)
     vectors = embeddings.embed_sentences([question] + [span.text for span in spans], encoder)
     similarity = vectors[1:] @ vectors[0]  # cosine: the vectors have unit length
     order = np.argsort(-similarity, kind="stable")[:top_k]
-    answers = [Answer(spans[i].text, spans[i].char_start, spans[i].char_end, float(similarity[i]), int(i))
-               for i in order]
+    answers = [
+        Answer(spans[i].text, spans[i].char_start, spans[i].char_end, float(similarity[i]), int(i)) for i in order
+    ]
     lengths = [len(ids) for ids in encoder.tokenizer([span.text for span in spans])["input_ids"]]
-    windows = [Window(span.index, span.char_start, span.char_end, n, 0, n)
-               for span, n in zip(spans, lengths, strict=True)]
+    windows = [
+        Window(span.index, span.char_start, span.char_end, n, 0, n) for span, n in zip(spans, lengths, strict=True)
+    ]
     return answers, windows

@@ -33,6 +33,7 @@ SEED = 12345
 # the elbow curve tries k = 1 .. this (or the number of sentences, if fewer)
 ELBOW_MAX_K = 12
 
+
 @dataclass(frozen=True)
 class ScoredSentence:
     index: int  # position among all the text's sentences (dropped ones included)
@@ -71,10 +72,22 @@ class SummaryResult(RunInfo):
     embedding: str = ""  # how sentences were embedded, in words
 
 
-def summarize(text: str, *, model: str | None = None, num_sentences: int | None = None, ratio: float = 0.2,
-              algorithm: str = "kmeans", min_length: int = MIN_LENGTH, max_length: int = MAX_LENGTH,
-              use_first: bool = True, hidden: int | None = None, seed: int = SEED, language: str = "en",
-              precision: str = "auto", progress: Progress | None = None) -> SummaryResult:
+def summarize(
+    text: str,
+    *,
+    model: str | None = None,
+    num_sentences: int | None = None,
+    ratio: float = 0.2,
+    algorithm: str = "kmeans",
+    min_length: int = MIN_LENGTH,
+    max_length: int = MAX_LENGTH,
+    use_first: bool = True,
+    hidden: int | None = None,
+    seed: int = SEED,
+    language: str = "en",
+    precision: str = "auto",
+    progress: Progress | None = None,
+) -> SummaryResult:
     """An extractive summary of ``text``: ``num_sentences`` sentences, or ``ratio`` of them if it is None.
 
     ``model`` embeds the sentences: by default the bundled all-MiniLM-L6-v2 through
@@ -101,10 +114,20 @@ def summarize(text: str, *, model: str | None = None, num_sentences: int | None 
     kept_indices = {span.index for span in kept}
     dropped = [_dropped(span, min_length, max_length) for span in spans if span.index not in kept_indices]
     if not kept:
-        note = (f"All {len(spans)} sentences are outside the length limits ({min_length} to {max_length} "
-                "characters), so there is nothing to summarize; lower min_length or raise max_length.")
-        return SummaryResult(summary="", sentences=[], elbow=Elbow([], [], 0), dropped=dropped, algorithm=algorithm,
-                             model=model, seconds=time.perf_counter() - started, warnings=(note,))
+        note = (
+            f"All {len(spans)} sentences are outside the length limits ({min_length} to {max_length} "
+            "characters), so there is nothing to summarize; lower min_length or raise max_length."
+        )
+        return SummaryResult(
+            summary="",
+            sentences=[],
+            elbow=Elbow([], [], 0),
+            dropped=dropped,
+            algorithm=algorithm,
+            model=model,
+            seconds=time.perf_counter() - started,
+            warnings=(note,),
+        )
 
     notes: list[str] = []
     k = _summary_length(len(kept), num_sentences, ratio, notes)
@@ -114,8 +137,12 @@ def summarize(text: str, *, model: str | None = None, num_sentences: int | None 
     affinity = _cosine(vectors, centres)  # (sentences, clusters)
     picked = _pick(affinity, labels, k, use_first)
     return SummaryResult(
-        summary=_join([kept[i] for i in sorted(picked)]), sentences=_score(kept, labels, affinity, picked),
-        elbow=elbow_curve(vectors, seed), dropped=dropped, algorithm=algorithm, embedding=how,
+        summary=_join([kept[i] for i in sorted(picked)]),
+        sentences=_score(kept, labels, affinity, picked),
+        elbow=elbow_curve(vectors, seed),
+        dropped=dropped,
+        algorithm=algorithm,
+        embedding=how,
         **run_info(loaded, started, notes),
     )
 
@@ -132,13 +159,16 @@ def _summary_length(n: int, num_sentences: int | None, ratio: float, notes: list
     if num_sentences is None:
         return max(1, int(n * ratio))
     if num_sentences > n:
-        notes.append(f"Asked for {num_sentences} sentences, but only {n} passed the length filters; "
-                     "the summary keeps all of them.")
+        notes.append(
+            f"Asked for {num_sentences} sentences, but only {n} passed the length filters; "
+            "the summary keeps all of them."
+        )
     return min(num_sentences, n)
 
 
-def _embed(texts: list[str], model: str, hidden: int | None, precision: str,
-           progress: Progress | None) -> tuple[np.ndarray, LoadedModel, str]:
+def _embed(
+    texts: list[str], model: str, hidden: int | None, precision: str, progress: Progress | None
+) -> tuple[np.ndarray, LoadedModel, str]:
     """Sentence vectors, the model that made them, and how, in words."""
     if hidden is None and embeddings.is_sentence_transformer(model):
         encoder = embeddings.sentence_encoder(model)
@@ -206,8 +236,19 @@ def _score(kept: list[Span], labels: np.ndarray, affinity: np.ndarray, picked: l
     scores = affinity[np.arange(len(kept)), labels]
     rest = sorted((i for i in range(len(kept)) if i not in picked), key=lambda i: -scores[i])
     rank = {i: r for r, i in enumerate([*picked, *rest], start=1)}
-    return [ScoredSentence(span.index, span.text, span.char_start, span.char_end, i in picked, rank[i],
-                           float(scores[i]), int(labels[i])) for i, span in enumerate(kept)]
+    return [
+        ScoredSentence(
+            span.index,
+            span.text,
+            span.char_start,
+            span.char_end,
+            i in picked,
+            rank[i],
+            float(scores[i]),
+            int(labels[i]),
+        )
+        for i, span in enumerate(kept)
+    ]
 
 
 def _join(spans: list[Span]) -> str:

@@ -65,9 +65,18 @@ class TranslationResult(RunInfo):
     batches: int = 0
 
 
-def translate(text: str, *, model: str = "opus-mt-en-de", num_beams: int = 4, num_return_sequences: int = 1,
-              length_penalty: float = 1.0, no_repeat_ngram_size: int = 0, max_chunk_tokens: int | None = None,
-              precision: str = "auto", progress: Progress | None = None) -> TranslationResult:
+def translate(
+    text: str,
+    *,
+    model: str = "opus-mt-en-de",
+    num_beams: int = 4,
+    num_return_sequences: int = 1,
+    length_penalty: float = 1.0,
+    no_repeat_ngram_size: int = 0,
+    max_chunk_tokens: int | None = None,
+    precision: str = "auto",
+    progress: Progress | None = None,
+) -> TranslationResult:
     """Translate ``text`` of any length (up to the settings' limit) and return every chunk with its n-best list."""
     started = time.perf_counter()
     text_arg("text to translate", text, get_settings().max_chars_translate)
@@ -83,22 +92,35 @@ def translate(text: str, *, model: str = "opus-mt-en-de", num_beams: int = 4, nu
         generated = generate_batch(loaded, [c.text for c in batch], [c.n_tokens for c in batch], options)
         for chunk, output in zip(batch, generated, strict=True):
             done[chunk.index] = translated_chunk(chunk, output)
-        report(progress, number / len(batches),
-               f"Translated batch {number} of {len(batches)} ({len(done)} of {len(chunks)} chunks)")
+        report(
+            progress,
+            number / len(batches),
+            f"Translated batch {number} of {len(batches)} ({len(done)} of {len(chunks)} chunks)",
+        )
     ordered = [done[chunk.index] for chunk in chunks]
     cut = [c.index + 1 for c in ordered if c.truncated]
     return TranslationResult(
-        text=join_translations(text, ordered), chunks=ordered, source=text, num_beams=options.num_beams,
-        max_chunk_tokens=budget, batches=len(batches),
+        text=join_translations(text, ordered),
+        chunks=ordered,
+        source=text,
+        num_beams=options.num_beams,
+        max_chunk_tokens=budget,
+        batches=len(batches),
         **run_info(loaded, started, [truncation_warning(cut, options)] if cut else []),
     )
 
 
 def translated_chunk(chunk: Chunk, output: Generated) -> TranslatedChunk:
     fields = {f.name: getattr(chunk, f.name) for f in dataclasses.fields(Chunk)}
-    return TranslatedChunk(**fields, hypotheses=output.hypotheses, truncated=output.truncated,
-                           new_tokens=output.new_tokens, max_new_tokens=output.max_new_tokens, tokens=output.tokens,
-                           flags=("truncated",) if output.truncated else ())
+    return TranslatedChunk(
+        **fields,
+        hypotheses=output.hypotheses,
+        truncated=output.truncated,
+        new_tokens=output.new_tokens,
+        max_new_tokens=output.max_new_tokens,
+        tokens=output.tokens,
+        flags=("truncated",) if output.truncated else (),
+    )
 
 
 def input_token_limit(loaded: LoadedModel) -> int:
@@ -128,7 +150,7 @@ def join_translations(source: str, chunks: Sequence[TranslatedChunk]) -> str:
     parts: list[str] = []
     for previous, chunk in zip([None, *chunks[:-1]], chunks, strict=True):
         if previous is not None:
-            parts.append(_separator(source[previous.char_end:chunk.char_start]))
+            parts.append(_separator(source[previous.char_end : chunk.char_start]))
         parts.append(chunk.hypotheses[0].text if chunk.hypotheses else "")
     return "".join(parts)
 

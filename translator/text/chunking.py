@@ -81,7 +81,7 @@ def _find_near(text: str, bare: str, start: int, reach: int = 8) -> int:
     """Where ``bare`` occurs within ``reach`` characters of ``start`` (case-insensitive), or -1."""
     if not bare:
         return -1
-    window = text[start:start + reach + len(bare)].lower()
+    window = text[start : start + reach + len(bare)].lower()
     found = window.find(bare.lower())
     return start + found if found >= 0 else -1
 
@@ -106,8 +106,9 @@ def count_tokens(text: str, tokenizer: Any) -> int:
 # -------------------------------------------------------------------- planning
 
 
-def plan_chunks(text: str, tokenizer: Any, *, max_tokens: int, stride: int = 0, mode: str = "sentences",
-                language: str = "en") -> list[Chunk]:
+def plan_chunks(
+    text: str, tokenizer: Any, *, max_tokens: int, stride: int = 0, mode: str = "sentences", language: str = "en"
+) -> list[Chunk]:
     """Chunks of ``text`` of at most ``max_tokens`` content tokens each, in document order."""
     max_tokens, stride = check_arguments(text, max_tokens, stride, mode)
     if not text.strip():
@@ -130,8 +131,7 @@ def check_arguments(text: object, max_tokens: object, stride: object, mode: obje
     return max_tokens, stride
 
 
-def _windows(text: str, offsets: list[tuple[int, int]], spans: list[Span], max_tokens: int,
-             stride: int) -> list[Chunk]:
+def _windows(text: str, offsets: list[tuple[int, int]], spans: list[Span], max_tokens: int, stride: int) -> list[Chunk]:
     if not offsets:  # nothing the tokenizer keeps: one empty window so the text is still drawn
         return [_whole_text_chunk(text, spans)]
     sentence_ends = {s.char_end for s in spans}
@@ -143,15 +143,26 @@ def _windows(text: str, offsets: list[tuple[int, int]], spans: list[Span], max_t
         last = min(first + max_tokens, len(offsets))
         a, b = offsets[first][0], offsets[last - 1][1]
         inside = (b not in sentence_ends) or (a not in sentence_starts)
-        chunks.append(Chunk(len(chunks), a, b, last - first, stride if chunks else 0, text[a:b], inside,
-                            _paragraph_at(spans, ends, a)))
+        chunks.append(
+            Chunk(
+                len(chunks),
+                a,
+                b,
+                last - first,
+                stride if chunks else 0,
+                text[a:b],
+                inside,
+                _paragraph_at(spans, ends, a),
+            )
+        )
         if last == len(offsets):
             return chunks
         first = last - stride
 
 
-def _sentence_chunks(text: str, tokenizer: Any, offsets: list[tuple[int, int]], spans: list[Span],
-                     max_tokens: int) -> list[Chunk]:
+def _sentence_chunks(
+    text: str, tokenizer: Any, offsets: list[tuple[int, int]], spans: list[Span], max_tokens: int
+) -> list[Chunk]:
     counts = _tokens_per_span(offsets, spans)
     pieces: list[tuple[int, int, int, bool, int]] = []  # (start, end, n_tokens, inside a sentence, paragraph)
     i = 0
@@ -164,8 +175,10 @@ def _sentence_chunks(text: str, tokenizer: Any, offsets: list[tuple[int, int]], 
             end = spans[j].char_end
             n = count_tokens(text[start:end], tokenizer)
         if n > max_tokens:
-            pieces += [(*cut, True, spans[i].paragraph)
-                       for cut in _split_sentence(text, tokenizer, offsets, spans[i], max_tokens)]
+            pieces += [
+                (*cut, True, spans[i].paragraph)
+                for cut in _split_sentence(text, tokenizer, offsets, spans[i], max_tokens)
+            ]
         else:
             pieces.append((start, end, n, False, spans[i].paragraph))
         i = j + 1
@@ -190,15 +203,19 @@ def _pack(text: str, spans: list[Span], counts: list[int], i: int, max_tokens: i
     """
     total = counts[i]
     j = i
-    while (j + 1 < len(spans) and total + counts[j + 1] <= max_tokens
-           and not has_line_break(text, spans[j].char_end, spans[j + 1].char_start)):
+    while (
+        j + 1 < len(spans)
+        and total + counts[j + 1] <= max_tokens
+        and not has_line_break(text, spans[j].char_end, spans[j + 1].char_start)
+    ):
         j += 1
         total += counts[j]
     return j
 
 
-def _split_sentence(text: str, tokenizer: Any, offsets: list[tuple[int, int]], span: Span,
-                    max_tokens: int) -> list[tuple[int, int, int]]:
+def _split_sentence(
+    text: str, tokenizer: Any, offsets: list[tuple[int, int]], span: Span, max_tokens: int
+) -> list[tuple[int, int, int]]:
     """``span`` cut into consecutive pieces of at most ``max_tokens`` tokens: (start, end, n_tokens)."""
     inside = [(a, b) for a, b in offsets if span.char_start <= a < span.char_end]
     starts = [a for a, _ in inside]
@@ -211,10 +228,10 @@ def _split_sentence(text: str, tokenizer: Any, offsets: list[tuple[int, int]], s
     while pos < span.char_end:
         first = max(0, bisect.bisect_right(starts, pos) - 1)  # the token ``pos`` lies in
         last = _cut_point(inside, first, max_tokens)
-        n = count_tokens(text[pos:end_of(last)], tokenizer)
+        n = count_tokens(text[pos : end_of(last)], tokenizer)
         while n > max_tokens and last > first + 1:  # tokenized alone it came out longer: shrink
             last = max(first + 1, last - (n - max_tokens))
-            n = count_tokens(text[pos:end_of(last)], tokenizer)
+            n = count_tokens(text[pos : end_of(last)], tokenizer)
         end = end_of(last)
         if n > max_tokens:  # not even the rest of one token fits (a word cut mid-way): cut characters
             end, n = _longest_prefix(text, tokenizer, pos, end, max_tokens)

@@ -33,8 +33,14 @@ class TrainState:
     evaluations: list[Evaluation] = field(default_factory=list)
 
     def to_json(self, fingerprint: dict[str, Any]) -> str:
-        return json.dumps({"step": self.step, "losses": self.losses, "fingerprint": fingerprint,
-                           "evaluations": [dataclasses.asdict(e) for e in self.evaluations]})
+        return json.dumps(
+            {
+                "step": self.step,
+                "losses": self.losses,
+                "fingerprint": fingerprint,
+                "evaluations": [dataclasses.asdict(e) for e in self.evaluations],
+            }
+        )
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TrainState:
@@ -70,8 +76,10 @@ def restore(accelerator, folder: Path, fingerprint: dict[str, Any]) -> TrainStat
     changed = [name for name, value in fingerprint.items() if saved["fingerprint"].get(name) != value]
     if changed:
         was = ", ".join(f"{name}={saved['fingerprint'].get(name)!r}" for name in changed)
-        raise InputError(f"The checkpoint {folder} was made with {was}; resume with the same settings "
-                         "or start a new output directory.")
+        raise InputError(
+            f"The checkpoint {folder} was made with {was}; resume with the same settings "
+            "or start a new output directory."
+        )
     # tensors tied to another (the LM head, shared BERT2BERT weights) are stored once, so not every key is there
     accelerator.load_state(str(folder), strict=False)
     return TrainState.from_json(saved)

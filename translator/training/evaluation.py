@@ -37,16 +37,32 @@ class Evaluation:
     samples: tuple[tuple[str, str, str], ...] = ()  # (source, reference, output) of the first few
 
 
-def evaluate(model, tokenizer, pairs: Sequence[Pair], *, num_beams: int = 1, batch_size: int = 32,
-             max_new_tokens: int = 128, step: int = 0, autocast=nullcontext) -> Evaluation:
+def evaluate(
+    model,
+    tokenizer,
+    pairs: Sequence[Pair],
+    *,
+    num_beams: int = 1,
+    batch_size: int = 32,
+    max_new_tokens: int = 128,
+    step: int = 0,
+    autocast=nullcontext,
+) -> Evaluation:
     """Translate the held-out sources and score the outputs against the references."""
     from sacrebleu.metrics import BLEU, CHRF
 
     was_training = model.training
     model.eval()
     try:
-        outputs = translate_texts(model, tokenizer, [p.source for p in pairs], num_beams=num_beams,
-                                  batch_size=batch_size, max_new_tokens=max_new_tokens, autocast=autocast)
+        outputs = translate_texts(
+            model,
+            tokenizer,
+            [p.source for p in pairs],
+            num_beams=num_beams,
+            batch_size=batch_size,
+            max_new_tokens=max_new_tokens,
+            autocast=autocast,
+        )
     finally:
         model.train(was_training)
     references = [p.target for p in pairs]
@@ -57,8 +73,16 @@ def evaluate(model, tokenizer, pairs: Sequence[Pair], *, num_beams: int = 1, bat
     return Evaluation(step, round(bleu, 2), round(chrf, 2), len(pairs), lowercase, samples)
 
 
-def translate_texts(model, tokenizer, sources: Sequence[str], *, num_beams: int = 1, batch_size: int = 32,
-                    max_new_tokens: int = 128, autocast=nullcontext) -> list[str]:
+def translate_texts(
+    model,
+    tokenizer,
+    sources: Sequence[str],
+    *,
+    num_beams: int = 1,
+    batch_size: int = 32,
+    max_new_tokens: int = 128,
+    autocast=nullcontext,
+) -> list[str]:
     """Translations of ``sources`` in their order, through translate()'s generate path (same caps and options);
     batches hold sentences of similar length to cut padding."""
     translator = ModelInTraining(model, tokenizer, next(model.parameters()).device)
@@ -66,7 +90,7 @@ def translate_texts(model, tokenizer, sources: Sequence[str], *, num_beams: int 
     order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
     outputs: list[str] = [""] * len(sources)
     for first in range(0, len(order), batch_size):
-        indexes = order[first:first + batch_size]
+        indexes = order[first : first + batch_size]
         texts = [sources[i] for i in indexes]
         n_tokens = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
         with autocast():

@@ -80,9 +80,14 @@ class FinetuneConfig:
     languages: tuple[str, str] | None = None  # (source, target) codes for the registry entry and model card
 
     def __post_init__(self) -> None:
-        positive = {"steps": self.steps, "batch_size": self.batch_size, "grad_accum": self.grad_accum,
-                    "keep_checkpoints": self.keep_checkpoints, "eval_beams": self.eval_beams,
-                    "eval_batch_size": self.eval_batch_size}
+        positive = {
+            "steps": self.steps,
+            "batch_size": self.batch_size,
+            "grad_accum": self.grad_accum,
+            "keep_checkpoints": self.keep_checkpoints,
+            "eval_beams": self.eval_beams,
+            "eval_batch_size": self.eval_batch_size,
+        }
         for name, value in positive.items():
             if value < 1:
                 raise InputError(f"{name} must be at least 1, not {value}.")
@@ -94,8 +99,9 @@ class FinetuneConfig:
         if self.save_every < 0 or (self.warmup_steps or 0) < 0:
             raise InputError("save_every and warmup_steps can't be negative.")
         if self.mixed_precision not in (None, *MIXED_PRECISIONS):
-            raise InputError(f"Mixed precision must be one of {', '.join(MIXED_PRECISIONS)}, "
-                             f"not {self.mixed_precision!r}.")
+            raise InputError(
+                f"Mixed precision must be one of {', '.join(MIXED_PRECISIONS)}, not {self.mixed_precision!r}."
+            )
 
     @property
     def key(self) -> str:
@@ -135,8 +141,9 @@ def finetune(config: FinetuneConfig, *, progress: Progress | None = None) -> Fin
     output = Path(config.output_dir)
     checkpoint = _checkpoint_to_resume(config, output)
     # the corpus is read first: a bad row should not wait for a model to load
-    corpus = read_parallel(config.corpus, source_column=config.source_column,
-                           target_column=config.target_column, format=config.format)
+    corpus = read_parallel(
+        config.corpus, source_column=config.source_column, target_column=config.target_column, format=config.format
+    )
     accelerator, notes = _accelerator(config)
     set_seed(config.seed)  # the new cross-attention weights and dropout are reproducible
     warm = warm_start(config.encoder, config.decoder, share=config.share)
@@ -160,11 +167,18 @@ def finetune(config: FinetuneConfig, *, progress: Progress | None = None) -> Fin
         _write_outputs(accelerator, warm, config, state, report, resumed_from)
     accelerator.wait_for_everyone()
     return FinetuneResult(
-        output_dir=str(output.resolve()), registry_entry=str((output / "registry-entry.toml").resolve()),
-        steps=state.step, resumed_from=resumed_from, losses=state.losses, evaluations=state.evaluations,
-        corpus=report, device=_device_name(accelerator), precision=_precision(accelerator),
+        output_dir=str(output.resolve()),
+        registry_entry=str((output / "registry-entry.toml").resolve()),
+        steps=state.step,
+        resumed_from=resumed_from,
+        losses=state.losses,
+        evaluations=state.evaluations,
+        corpus=report,
+        device=_device_name(accelerator),
+        precision=_precision(accelerator),
         seconds=time.perf_counter() - started,
-        target_tokens_per_second=tokens / train_seconds if train_seconds else 0.0, train_seconds=train_seconds,
+        target_tokens_per_second=tokens / train_seconds if train_seconds else 0.0,
+        train_seconds=train_seconds,
         warnings=tuple(notes),
     )
 
@@ -177,8 +191,10 @@ def _accelerator(config: FinetuneConfig):
         accelerator = Accelerator(mixed_precision=config.mixed_precision, step_scheduler_with_optimizer=False)
     except ValueError:
         # Accelerate's state is per process: one mixed precision per process
-        raise InputError(f"This process already trained with another mixed precision; run the "
-                         f"{config.mixed_precision} training in a new process.") from None
+        raise InputError(
+            f"This process already trained with another mixed precision; run the "
+            f"{config.mixed_precision} training in a new process."
+        ) from None
     notes = []
     if accelerator.mixed_precision == "fp16" and accelerator.device.type == "cpu":
         notes.append("fp16 mixed precision needs a CUDA GPU; trained in fp32 (bf16 works on a CPU).")
@@ -202,8 +218,18 @@ def _device_name(accelerator) -> str:
 class _Run:
     """The training loop and what it does at each checkpoint."""
 
-    def __init__(self, accelerator, model, optimizer, scheduler, warm: WarmStart, heldout: list[Pair],
-                 config: FinetuneConfig, fingerprint: dict[str, Any], progress: Progress | None) -> None:
+    def __init__(
+        self,
+        accelerator,
+        model,
+        optimizer,
+        scheduler,
+        warm: WarmStart,
+        heldout: list[Pair],
+        config: FinetuneConfig,
+        fingerprint: dict[str, Any],
+        progress: Progress | None,
+    ) -> None:
         self.accelerator, self.model, self.optimizer, self.scheduler = accelerator, model, optimizer, scheduler
         self.tokenizer, self.heldout, self.config = warm.tokenizer, heldout, config
         self.fingerprint, self.progress = fingerprint, progress
@@ -213,8 +239,14 @@ class _Run:
         from tqdm.auto import tqdm
 
         config, accelerator = self.config, self.accelerator
-        bar = tqdm(total=config.steps, initial=state.step, desc="fine-tuning", unit="step", dynamic_ncols=True,
-                   disable=not accelerator.is_local_main_process)
+        bar = tqdm(
+            total=config.steps,
+            initial=state.step,
+            desc="fine-tuning",
+            unit="step",
+            dynamic_ncols=True,
+            disable=not accelerator.is_local_main_process,
+        )
         tokens, seconds = 0, 0.0
         self.model.train()
         try:
@@ -234,8 +266,9 @@ class _Run:
         except KeyboardInterrupt:
             last = latest_checkpoint(Path(config.output_dir))
             where = f"from step {step_of(last)}" if last else "from the start (no checkpoint yet)"
-            bar.write(f"Interrupted at step {state.step}; run again with --resume to continue {where}.",
-                      file=sys.stderr)
+            bar.write(
+                f"Interrupted at step {state.step}; run again with --resume to continue {where}.", file=sys.stderr
+            )
             raise
         finally:
             bar.close()
@@ -265,24 +298,37 @@ class _Run:
         accelerator = self.accelerator
         if self.heldout and accelerator.is_main_process:
             config, model = self.config, accelerator.unwrap_model(self.model)
-            evaluation = evaluate(model, self.tokenizer, self.heldout, num_beams=config.eval_beams,
-                                  batch_size=config.eval_batch_size,
-                                  max_new_tokens=token_limits(config, model)[1] - 1,  # [CLS] takes a position
-                                  step=state.step, autocast=accelerator.autocast)
+            evaluation = evaluate(
+                model,
+                self.tokenizer,
+                self.heldout,
+                num_beams=config.eval_beams,
+                batch_size=config.eval_batch_size,
+                max_new_tokens=token_limits(config, model)[1] - 1,  # [CLS] takes a position
+                step=state.step,
+                autocast=accelerator.autocast,
+            )
             state.evaluations.append(evaluation)
-            bar.write(f"step {state.step}: held-out BLEU {evaluation.bleu:.1f}, chrF {evaluation.chrf:.1f} "
-                      f"({evaluation.sentences} sentences)")
+            bar.write(
+                f"step {state.step}: held-out BLEU {evaluation.bleu:.1f}, chrF {evaluation.chrf:.1f} "
+                f"({evaluation.sentences} sentences)"
+            )
         self.model.train()
         if self.config.save_every:
-            save_checkpoint(accelerator, Path(self.config.output_dir), state, self.fingerprint,
-                            self.config.keep_checkpoints)
+            save_checkpoint(
+                accelerator, Path(self.config.output_dir), state, self.fingerprint, self.config.keep_checkpoints
+            )
 
 
 def _loss(model, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     """Token-mean cross-entropy of the next target token (teacher forcing)."""
-    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
-                   decoder_input_ids=batch["decoder_input_ids"],
-                   decoder_attention_mask=batch["decoder_attention_mask"], use_cache=False).logits
+    logits = model(
+        input_ids=batch["input_ids"],
+        attention_mask=batch["attention_mask"],
+        decoder_input_ids=batch["decoder_input_ids"],
+        decoder_attention_mask=batch["decoder_attention_mask"],
+        use_cache=False,
+    ).logits
     # logits: (batch, target, vocab)
     return F.cross_entropy(logits.flatten(0, 1).float(), batch["labels"].flatten(), ignore_index=IGNORE)
 
@@ -307,26 +353,37 @@ def token_limits(config: FinetuneConfig, model) -> tuple[int, int]:
 
     A target of n tokens takes n + 1 decoder positions: [CLS] t1..tn in, t1..tn [SEP] out.
     """
-    return (min(config.max_source_tokens, model.config.encoder.max_position_embeddings),
-            min(config.max_target_tokens, model.config.decoder.max_position_embeddings))
+    return (
+        min(config.max_source_tokens, model.config.encoder.max_position_embeddings),
+        min(config.max_target_tokens, model.config.decoder.max_position_embeddings),
+    )
 
 
-def _prepare_data(config: FinetuneConfig, corpus: ParallelCorpus, tokenizer,
-                  limits: tuple[int, int]) -> tuple[list[Example], list[Pair], CorpusReport]:
+def _prepare_data(
+    config: FinetuneConfig, corpus: ParallelCorpus, tokenizer, limits: tuple[int, int]
+) -> tuple[list[Example], list[Pair], CorpusReport]:
     """Token ids of the training rows, the held-out pairs, and what became of every row."""
     sources = tokenizer([p.source for p in corpus.pairs], add_special_tokens=True)["input_ids"]
     targets = tokenizer([p.target for p in corpus.pairs], add_special_tokens=False)["input_ids"]
     fits = [len(s) <= limits[0] and len(t) + 1 <= limits[1] for s, t in zip(sources, targets, strict=True)]
     kept = [pair for pair, ok in zip(corpus.pairs, fits, strict=True) if ok]
     if not kept:
-        raise InputError(f"Every row of {config.corpus} is longer than {limits[0]} source or {limits[1]} target "
-                         "tokens; raise --max-source-tokens / --max-target-tokens (within the model's positions).")
-    train, heldout, overlap = split_heldout(kept, fraction=config.heldout_fraction,
-                                            max_heldout=config.max_heldout, seed=config.seed)
+        raise InputError(
+            f"Every row of {config.corpus} is longer than {limits[0]} source or {limits[1]} target "
+            "tokens; raise --max-source-tokens / --max-target-tokens (within the model's positions)."
+        )
+    train, heldout, overlap = split_heldout(
+        kept, fraction=config.heldout_fraction, max_heldout=config.max_heldout, seed=config.seed
+    )
     ids = {pair.line: (s, t) for pair, s, t in zip(corpus.pairs, sources, targets, strict=True)}
-    report = CorpusReport(rows=corpus.rows, skipped_empty=corpus.skipped_empty,
-                          skipped_too_long=len(corpus.pairs) - len(kept), train=len(train), heldout=len(heldout),
-                          overlap_dropped=overlap)
+    report = CorpusReport(
+        rows=corpus.rows,
+        skipped_empty=corpus.skipped_empty,
+        skipped_too_long=len(corpus.pairs) - len(kept),
+        train=len(train),
+        heldout=len(heldout),
+        overlap_dropped=overlap,
+    )
     return [ids[pair.line] for pair in train], heldout, report
 
 
@@ -349,8 +406,9 @@ def _loader(examples: list[Example], tokenizer, config: FinetuneConfig):
     collate = partial(_collate, pad=tokenizer.pad_token_id, start=tokenizer.cls_token_id, end=tokenizer.sep_token_id)
     batches = torch.utils.data.BatchSampler(sampler, config.batch_size, drop_last=False)
     # its own generator, so starting an epoch never draws from the global RNG that dropout uses
-    loader = torch.utils.data.DataLoader(examples, batch_sampler=batches, collate_fn=collate,
-                                         generator=torch.Generator().manual_seed(config.seed))
+    loader = torch.utils.data.DataLoader(
+        examples, batch_sampler=batches, collate_fn=collate, generator=torch.Generator().manual_seed(config.seed)
+    )
     return loader, sampler
 
 
@@ -359,8 +417,13 @@ def _collate(rows: Sequence[Example], *, pad: int, start: int, end: int) -> dict
     input_ids, attention_mask = _pad([source for source, _ in rows], pad)
     decoder_input_ids, decoder_attention_mask = _pad([[start, *target] for _, target in rows], pad)
     labels, _ = _pad([[*target, end] for _, target in rows], IGNORE)
-    return {"input_ids": input_ids, "attention_mask": attention_mask, "decoder_input_ids": decoder_input_ids,
-            "decoder_attention_mask": decoder_attention_mask, "labels": labels}
+    return {
+        "input_ids": input_ids,
+        "attention_mask": attention_mask,
+        "decoder_input_ids": decoder_input_ids,
+        "decoder_attention_mask": decoder_attention_mask,
+        "labels": labels,
+    }
 
 
 def _pad(sequences: Sequence[Sequence[int]], value: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -368,8 +431,8 @@ def _pad(sequences: Sequence[Sequence[int]], value: int) -> tuple[torch.Tensor, 
     ids = torch.full((len(sequences), width), value, dtype=torch.long)  # (batch, width)
     mask = torch.zeros((len(sequences), width), dtype=torch.long)
     for row, sequence in enumerate(sequences):
-        ids[row, :len(sequence)] = torch.tensor(sequence, dtype=torch.long)
-        mask[row, :len(sequence)] = 1
+        ids[row, : len(sequence)] = torch.tensor(sequence, dtype=torch.long)
+        mask[row, : len(sequence)] = 1
     return ids, mask
 
 
@@ -400,8 +463,20 @@ def _checkpoint_to_resume(config: FinetuneConfig, output: Path) -> Path | None:
 
 def _fingerprint(config: FinetuneConfig, report: CorpusReport, processes: int) -> dict[str, Any]:
     """The settings that fix the model and the data order; a resumed run must match them."""
-    names = ("encoder", "decoder", "share", "source_column", "target_column", "max_source_tokens",
-             "max_target_tokens", "heldout_fraction", "max_heldout", "batch_size", "grad_accum", "seed")
+    names = (
+        "encoder",
+        "decoder",
+        "share",
+        "source_column",
+        "target_column",
+        "max_source_tokens",
+        "max_target_tokens",
+        "heldout_fraction",
+        "max_heldout",
+        "batch_size",
+        "grad_accum",
+        "seed",
+    )
     fingerprint = {name: getattr(config, name) for name in names}
     fingerprint.update(corpus=str(Path(config.corpus).resolve()), train_rows=report.train, processes=processes)
     return fingerprint
@@ -410,20 +485,29 @@ def _fingerprint(config: FinetuneConfig, report: CorpusReport, processes: int) -
 # -------------------------------------------------------------------- outputs
 
 
-def _write_outputs(accelerator, warm: WarmStart, config: FinetuneConfig, state: TrainState, report: CorpusReport,
-                   resumed_from: int) -> None:
+def _write_outputs(
+    accelerator, warm: WarmStart, config: FinetuneConfig, state: TrainState, report: CorpusReport, resumed_from: int
+) -> None:
     output = Path(config.output_dir)
     save_translator(accelerator.unwrap_model(warm.model), warm.tokenizer, output)
     last = state.evaluations[-1] if state.evaluations else None
     description = f"BERT2BERT from {config.encoder}" + (f", held-out BLEU {last.bleu:.1f}" if last else "")
-    (output / "registry-entry.toml").write_text(registry_entry(config.key, description, config.languages),
-                                                encoding="utf-8")
-    summary = {"config": dataclasses.asdict(config), "corpus": dataclasses.asdict(report), "steps": state.step,
-               "resumed_from": resumed_from, "final_loss": _tail_mean(state.losses),
-               "device": _device_name(accelerator), "precision": _precision(accelerator),
-               "processes": accelerator.num_processes, "shared_tensors": warm.shared_tensors,
-               "parameters": sum(p.numel() for p in warm.model.parameters()),
-               "evaluations": [dataclasses.asdict(e) for e in state.evaluations]}
+    (output / "registry-entry.toml").write_text(
+        registry_entry(config.key, description, config.languages), encoding="utf-8"
+    )
+    summary = {
+        "config": dataclasses.asdict(config),
+        "corpus": dataclasses.asdict(report),
+        "steps": state.step,
+        "resumed_from": resumed_from,
+        "final_loss": _tail_mean(state.losses),
+        "device": _device_name(accelerator),
+        "precision": _precision(accelerator),
+        "processes": accelerator.num_processes,
+        "shared_tensors": warm.shared_tensors,
+        "parameters": sum(p.numel() for p in warm.model.parameters()),
+        "evaluations": [dataclasses.asdict(e) for e in state.evaluations],
+    }
     (output / SUMMARY_FILE).write_text(json.dumps(summary, indent=2), encoding="utf-8")
     (output / "README.md").write_text(model_card(config, summary), encoding="utf-8")
 

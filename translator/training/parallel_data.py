@@ -24,8 +24,15 @@ from pathlib import Path
 from ..core.errors import InputError
 
 FORMATS = ("auto", "tsv", "csv", "jsonl")
-EXTENSIONS = {".tsv": "tsv", ".tab": "tsv", ".txt": "tsv", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-              ".json": "jsonl"}
+EXTENSIONS = {
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".txt": "tsv",
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+}
 DEFAULT_COLUMNS = ("source", "target")
 
 
@@ -58,16 +65,19 @@ class CorpusReport:
     overlap_dropped: int
 
     def describe(self) -> str:
-        return (f"{self.rows:,} rows: {self.train:,} for training, {self.heldout:,} held out; "
-                f"skipped {self.skipped_empty:,} empty and {self.skipped_too_long:,} too long; "
-                f"dropped {self.overlap_dropped:,} training rows repeating a held-out source")
+        return (
+            f"{self.rows:,} rows: {self.train:,} for training, {self.heldout:,} held out; "
+            f"skipped {self.skipped_empty:,} empty and {self.skipped_too_long:,} too long; "
+            f"dropped {self.overlap_dropped:,} training rows repeating a held-out source"
+        )
 
 
 # -------------------------------------------------------------------- reading
 
 
-def read_parallel(path: str | Path, *, source_column: str = "source", target_column: str = "target",
-                  format: str = "auto") -> ParallelCorpus:
+def read_parallel(
+    path: str | Path, *, source_column: str = "source", target_column: str = "target", format: str = "auto"
+) -> ParallelCorpus:
     """The usable (source, target) pairs of a corpus file, in file order."""
     path = Path(path)
     fmt = _format_of(path, format)
@@ -97,8 +107,10 @@ def _format_of(path: Path, format: str) -> str:
         return format
     fmt = EXTENSIONS.get(path.suffix.lower())
     if fmt is None:
-        raise InputError(f"Can't tell the format of {path.name} from its extension; "
-                         "use .tsv, .csv or .jsonl, or name the format (tsv, csv, jsonl).")
+        raise InputError(
+            f"Can't tell the format of {path.name} from its extension; "
+            "use .tsv, .csv or .jsonl, or name the format (tsv, csv, jsonl)."
+        )
     return fmt
 
 
@@ -113,8 +125,10 @@ def _read_text(path: Path) -> str:
         text = data.decode("utf-8-sig")  # a byte-order mark is common in files saved by spreadsheet programs
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(f"The corpus {path} is not UTF-8 text: line {line} has the byte "
-                         f"0x{data[exc.start]:02x}; save the file as UTF-8.") from None
+        raise InputError(
+            f"The corpus {path} is not UTF-8 text: line {line} has the byte "
+            f"0x{data[exc.start]:02x}; save the file as UTF-8."
+        ) from None
     if not text.strip():
         raise InputError(f"The corpus {path} is empty.")
     return text
@@ -136,12 +150,15 @@ def _jsonl_rows(text: str, columns: tuple[str, str]) -> Iterator[Row]:
         elif isinstance(record, dict):
             missing = [name for name in columns if name not in record]
             if missing:
-                raise InputError(f"Line {number} has no {missing[0]!r} field; each line needs "
-                                 f"{columns[0]!r} and {columns[1]!r}.")
+                raise InputError(
+                    f"Line {number} has no {missing[0]!r} field; each line needs {columns[0]!r} and {columns[1]!r}."
+                )
             values = [record[name] for name in columns]
         else:
-            raise InputError(f"Line {number} must be a JSON object with {columns[0]!r} and {columns[1]!r} "
-                             "fields, or a [source, target] list.")
+            raise InputError(
+                f"Line {number} must be a JSON object with {columns[0]!r} and {columns[1]!r} "
+                "fields, or a [source, target] list."
+            )
         if not all(isinstance(value, str) for value in values):
             raise InputError(f"Line {number}: the source and target must be JSON strings.")
         yield number, values[0], values[1]
@@ -163,8 +180,10 @@ def _table_rows(path: Path, text: str, fmt: str, columns: tuple[str, str]) -> It
         records = itertools.chain([first], records)
     else:
         missing = next(column for column in columns if column not in names)
-        raise InputError(f"Line {line} of {path.name} is not a header with a {missing!r} column "
-                         f"(it has {', '.join(map(repr, names))}).")
+        raise InputError(
+            f"Line {line} of {path.name} is not a header with a {missing!r} column "
+            f"(it has {', '.join(map(repr, names))})."
+        )
     for line, fields in records:
         if not fields or fields == [""]:
             continue  # a blank line
@@ -198,8 +217,9 @@ def _csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
 # -------------------------------------------------------------------- splitting
 
 
-def split_heldout(pairs: Sequence[Pair], *, fraction: float, max_heldout: int,
-                  seed: int) -> tuple[list[Pair], list[Pair], int]:
+def split_heldout(
+    pairs: Sequence[Pair], *, fraction: float, max_heldout: int, seed: int
+) -> tuple[list[Pair], list[Pair], int]:
     """(train, heldout, overlap_dropped): a seeded random held-out set, both in file order.
 
     Training rows whose source also appears in the held-out set are dropped, so a repeated
@@ -219,6 +239,8 @@ def split_heldout(pairs: Sequence[Pair], *, fraction: float, max_heldout: int,
     rest = [pair for i, pair in enumerate(pairs) if i not in held_indexes]
     train = [pair for pair in rest if pair.source not in held_sources]
     if not train:
-        raise InputError(f"Only {len(pairs)} usable rows: none would be left for training after holding "
-                         f"out {size}; add rows or lower the held-out fraction.")
+        raise InputError(
+            f"Only {len(pairs)} usable rows: none would be left for training after holding "
+            f"out {size}; add rows or lower the held-out fraction."
+        )
     return train, heldout, len(rest) - len(train)

@@ -34,8 +34,10 @@ class WarmStart:
 
     def describe(self) -> str:
         share = f", {self.shared_tensors} tensors shared with the encoder" if self.shared_tensors else ""
-        return (f"BERT2BERT from {self.encoder} (encoder) and {self.decoder} (decoder): "
-                f"{_count(self.model):,} parameters, {self.new_parameters:,} of them new{share}")
+        return (
+            f"BERT2BERT from {self.encoder} (encoder) and {self.decoder} (decoder): "
+            f"{_count(self.model):,} parameters, {self.new_parameters:,} of them new{share}"
+        )
 
 
 def warm_start(encoder: str, decoder: str | None = None, *, share: bool = False) -> WarmStart:
@@ -52,16 +54,20 @@ def warm_start(encoder: str, decoder: str | None = None, *, share: bool = False)
     decoder_folder = _checkpoint_folder(decoder)
     tokenizer = _tokenizer(encoder_folder, encoder)
     if decoder_folder != encoder_folder and tokenizer.get_vocab() != _tokenizer(decoder_folder, decoder).get_vocab():
-        raise InputError(f"{encoder} and {decoder} have different vocabularies; choose encoder and decoder "
-                         "checkpoints that share one, since one tokenizer serves both sides.")
+        raise InputError(
+            f"{encoder} and {decoder} have different vocabularies; choose encoder and decoder "
+            "checkpoints that share one, since one tokenizer serves both sides."
+        )
     with _quiet_transformers():
         encoder_model = _load_encoder(encoder_folder, encoder)
         decoder_model, new_parameters = _load_decoder(decoder_folder, decoder)
         model = EncoderDecoderModel(encoder=encoder_model, decoder=decoder_model)
     shared = share_encoder_weights(model) if share else 0
     if share and not shared:
-        raise InputError(f"Nothing can be shared between {encoder} and {decoder}: no tensors of the same name "
-                         "and shape; leave sharing off for checkpoints of different sizes.")
+        raise InputError(
+            f"Nothing can be shared between {encoder} and {decoder}: no tensors of the same name "
+            "and shape; leave sharing off for checkpoints of different sizes."
+        )
     _use_bert_special_tokens(model, tokenizer)
     model.train()
     return WarmStart(model, tokenizer, encoder, decoder, shared, new_parameters)
@@ -82,8 +88,10 @@ def _tokenizer(folder: Path, name: str):
     except (OSError, ValueError, KeyError) as exc:
         raise ModelUnavailableError(f"The tokenizer of {name} could not be loaded ({type(exc).__name__}).") from None
     if None in (tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id):
-        raise InputError(f"{name} has no [CLS], [SEP] and [PAD] tokens; warm starting needs a BERT-style "
-                         "vocabulary, whose [CLS] and [SEP] become the decoder's start and end.")
+        raise InputError(
+            f"{name} has no [CLS], [SEP] and [PAD] tokens; warm starting needs a BERT-style "
+            "vocabulary, whose [CLS] and [SEP] become the decoder's start and end."
+        )
     return tokenizer
 
 
@@ -108,10 +116,13 @@ def _load_decoder(folder: Path, name: str):
     try:
         config = AutoConfig.from_pretrained(folder, is_decoder=True, add_cross_attention=True)
         model, info = AutoModelForCausalLM.from_pretrained(
-            folder, config=config, use_safetensors=True, trust_remote_code=False, output_loading_info=True)
+            folder, config=config, use_safetensors=True, trust_remote_code=False, output_loading_info=True
+        )
     except (OSError, ValueError, KeyError) as exc:
-        raise InputError(f"{name} can't serve as a decoder: its architecture has no causal-LM form with "
-                         f"cross-attention: {_first_line(exc)}") from None
+        raise InputError(
+            f"{name} can't serve as a decoder: its architecture has no causal-LM form with "
+            f"cross-attention: {_first_line(exc)}"
+        ) from None
     parameters = dict(model.named_parameters())
     new = sum(parameters[key].numel() for key in set(info["missing_keys"]) if key in parameters)
     return model, new
@@ -136,8 +147,12 @@ def share_encoder_weights(model) -> int:
 def _use_bert_special_tokens(model, tokenizer) -> None:
     tokenizer.bos_token = tokenizer.cls_token
     tokenizer.eos_token = tokenizer.sep_token
-    ids = {"decoder_start_token_id": tokenizer.cls_token_id, "bos_token_id": tokenizer.cls_token_id,
-           "eos_token_id": tokenizer.sep_token_id, "pad_token_id": tokenizer.pad_token_id}
+    ids = {
+        "decoder_start_token_id": tokenizer.cls_token_id,
+        "bos_token_id": tokenizer.cls_token_id,
+        "eos_token_id": tokenizer.sep_token_id,
+        "pad_token_id": tokenizer.pad_token_id,
+    }
     for name, value in ids.items():
         setattr(model.generation_config, name, value)
         if name != "bos_token_id":

@@ -40,8 +40,9 @@ def vocab_size(model: Any) -> int:
 
 def encode(loaded: Seq2Seq, texts: list[str]) -> dict[str, torch.Tensor]:
     """The batch as the model reads it, special tokens per the checkpoint's recipe."""
-    encoded = loaded.tokenizer(texts, add_special_tokens=loaded.recipe.add_special_tokens, padding=True,
-                               return_tensors="pt")
+    encoded = loaded.tokenizer(
+        texts, add_special_tokens=loaded.recipe.add_special_tokens, padding=True, return_tensors="pt"
+    )
     # only what every seq2seq forward takes (a BERT tokenizer adds token_type_ids, which generate() rejects)
     return {name: encoded[name].to(loaded.device) for name in ("input_ids", "attention_mask")}
 
@@ -49,12 +50,17 @@ def encode(loaded: Seq2Seq, texts: list[str]) -> dict[str, torch.Tensor]:
 def generation_kwargs(options: GenerationOptions, max_new_tokens: int) -> dict[str, Any]:
     """What generate() gets beyond the model's own generation config (passed as arguments, they override it)."""
     return dict(
-        num_beams=options.num_beams, num_return_sequences=options.num_return_sequences,
-        length_penalty=options.length_penalty, no_repeat_ngram_size=options.no_repeat_ngram_size,
-        max_new_tokens=max_new_tokens, max_time=options.max_time, do_sample=False,
+        num_beams=options.num_beams,
+        num_return_sequences=options.num_return_sequences,
+        length_penalty=options.length_penalty,
+        no_repeat_ngram_size=options.no_repeat_ngram_size,
+        max_new_tokens=max_new_tokens,
+        max_time=options.max_time,
+        do_sample=False,
         # a forced </s> at the cap would hide the cut (and fall at a different step in a batch than alone)
         forced_eos_token_id=None,
-        return_dict_in_generate=True, output_scores=True,  # beam search returns sequence scores only with these
+        return_dict_in_generate=True,
+        output_scores=True,  # beam search returns sequence scores only with these
     )
 
 
@@ -62,12 +68,14 @@ def generate(loaded: Seq2Seq, texts: list[str], caps: list[int], options: Genera
     encoded = encode(loaded, texts)
     with torch.inference_mode():
         out = loaded.model.generate(
-            **encoded, **generation_kwargs(options, max(caps)),
+            **encoded,
+            **generation_kwargs(options, max(caps)),
             stopping_criteria=StoppingCriteriaList([NewTokenCaps(torch.tensor(caps, device=loaded.device), 1)]),
         )
     sequences = out.sequences  # (batch * n_best, 1 + new tokens); column 0 is the decoder start token
-    lengths, ended = generated_lengths(sequences, caps, options.num_return_sequences,
-                                       loaded.model.generation_config.eos_token_id)
+    lengths, ended = generated_lengths(
+        sequences, caps, options.num_return_sequences, loaded.model.generation_config.eos_token_id
+    )
     scores = sequence_scores(out, lengths, options)
     texts_out = loaded.tokenizer.batch_decode(sequences, skip_special_tokens=True)
     n_best = options.num_return_sequences
@@ -75,16 +83,21 @@ def generate(loaded: Seq2Seq, texts: list[str], caps: list[int], options: Genera
     for row, cap in enumerate(caps):
         ranked = sorted(range(row * n_best, (row + 1) * n_best), key=lambda r: -scores[r])  # best first
         best = ranked[0]
-        results.append(Generated(
-            hypotheses=[Hypothesis(texts_out[r].strip(), scores[r]) for r in ranked],
-            ids=sequences[best, :1 + lengths[best]].tolist(), new_tokens=lengths[best], truncated=not ended[best],
-            max_new_tokens=cap,
-        ))
+        results.append(
+            Generated(
+                hypotheses=[Hypothesis(texts_out[r].strip(), scores[r]) for r in ranked],
+                ids=sequences[best, : 1 + lengths[best]].tolist(),
+                new_tokens=lengths[best],
+                truncated=not ended[best],
+                max_new_tokens=cap,
+            )
+        )
     return results
 
 
-def generated_lengths(sequences: torch.Tensor, caps: list[int], n_best: int,
-                      eos_token_id: int | list[int] | None) -> tuple[list[int], list[bool]]:
+def generated_lengths(
+    sequences: torch.Tensor, caps: list[int], n_best: int, eos_token_id: int | list[int] | None
+) -> tuple[list[int], list[bool]]:
     """Per row: tokens generated up to and including the first </s> (else up to its cap), and whether it ended."""
     targets = sequences[:, 1:]
     is_eos = torch.zeros_like(targets, dtype=torch.bool)
@@ -103,8 +116,13 @@ def sequence_scores(out: Any, lengths: list[int], options: GenerationOptions) ->
         return out.sequences_scores.float().tolist()
     tokens = out.sequences[:, 1:]  # (rows, steps)
     # one step at a time: stacking the steps would hold another (rows, steps, vocab) copy
-    picked = torch.stack([torch.log_softmax(step.float(), dim=-1).gather(-1, tokens[:, t, None]).squeeze(-1)
-                          for t, step in enumerate(out.scores)], dim=1)  # (rows, steps)
+    picked = torch.stack(
+        [
+            torch.log_softmax(step.float(), dim=-1).gather(-1, tokens[:, t, None]).squeeze(-1)
+            for t, step in enumerate(out.scores)
+        ],
+        dim=1,
+    )  # (rows, steps)
     length = torch.tensor(lengths, device=tokens.device)
     keep = torch.arange(tokens.shape[1], device=tokens.device)[None, :] < length[:, None]
     # after a row ends it is padded, and padding may score -inf: count nothing past the length

@@ -7,14 +7,10 @@ saying so. Models live in a thread-safe LRU cache with a memory budget.
 
 from __future__ import annotations
 
-import gc
 import importlib.util
 import json
 import socket
-import threading
 import time
-from collections import OrderedDict
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +18,7 @@ from urllib.parse import urlparse
 
 import torch
 
+from .cache import get_cache
 from .errors import InputError, ModelUnavailableError
 from .registry import TASKS, ModelSpec, Recipe, get_registry
 from .settings import PRECISIONS, get_settings
@@ -304,79 +301,6 @@ def _load_uncached(spec: ModelSpec, task: str, requested: str, attn: str) -> Loa
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text if text.endswith(".") else text + "."
-
-
-class ModelCache:
-    """LRU of loaded models under a byte budget; concurrent requests for one key share one load."""
-
-    def __init__(self, budget_bytes: int) -> None:
-        self.budget_bytes = budget_bytes
-        self._models: OrderedDict[tuple, LoadedModel] = OrderedDict()
-        self._pending: dict[tuple, Future] = {}
-        self._lock = threading.Lock()
-        self.loads = 0  # how many real loads happened, for tests and the status line
-
-    def get(self, key: tuple, load) -> LoadedModel:
-        with self._lock:
-            if key in self._models:
-                self._models.move_to_end(key)
-                return self._models[key]
-            future = self._pending.get(key)
-            owner = future is None
-            if owner:
-                future = self._pending[key] = Future()
-        if not owner:
-            return future.result()
-        try:
-            loaded = load()
-        except BaseException as exc:
-            with self._lock:
-                del self._pending[key]
-            future.set_exception(exc)
-            raise
-        with self._lock:
-            del self._pending[key]
-            self._models[key] = loaded
-            self.loads += 1
-            evicted = self._evict_over_budget(keep=key)
-        future.set_result(loaded)
-        if evicted:  # outside the lock: gc.collect() is slow, and cache hits must not wait for it
-            free_memory()
-        return loaded
-
-    def _evict_over_budget(self, keep: tuple) -> bool:
-        """Drop least recently used models until the cache fits its budget; whether any went. Lock held."""
-        evicted = False
-        while self.total_bytes() > self.budget_bytes and len(self._models) > 1:
-            oldest = next(k for k in self._models if k != keep)
-            del self._models[oldest]
-            evicted = True
-        return evicted
-
-    def total_bytes(self) -> int:
-        return sum(m.footprint_bytes for m in self._models.values())
-
-    def loaded(self) -> list[LoadedModel]:
-        with self._lock:
-            return list(self._models.values())
-
-    def clear(self) -> None:
-        with self._lock:
-            self._models.clear()
-        free_memory()
-
-
-def free_memory() -> None:
-    gc.collect()
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
-
-
-_cache = ModelCache(get_settings().cache_budget_mb * 2**20)
-
-
-def get_cache() -> ModelCache:
-    return _cache
 
 
 def load_model(model: str, task: str, precision: str = "auto", attn: str = "sdpa") -> LoadedModel:

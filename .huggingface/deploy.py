@@ -15,7 +15,7 @@ from huggingface_hub import HfApi
 from huggingface_hub.utils import filter_repo_objects
 
 ROOT = Path(__file__).resolve().parent.parent
-ALLOW = ["README.md", "app.py", "requirements.txt", "translator/*.py"]
+ALLOW = ["README.md", "app.py", "requirements.txt", "translator/*.py", "ui/*.py"]
 IGNORE = ["**/__pycache__/**", "*.pyc"]
 
 

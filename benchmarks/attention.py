@@ -32,7 +32,8 @@ from timing import best_of  # noqa: E402
 
 from translator import attend, attend_translation, load_model  # noqa: E402
 from translator.core.registry import OFFLINE_MINILM  # noqa: E402
-from translator.render import views  # noqa: E402
+from translator.render.attention_view import attention_png, attention_view  # noqa: E402
+from translator.tasks.attention_select import AttentionOptions  # noqa: E402
 
 BERT_BASE = dict(hidden=768, layers=12, heads=12)
 # opus-mt-en-de's layers; the vocabulary stays the test one (300 pieces, not 58,101): a padded embedding
@@ -60,9 +61,9 @@ def encoder_rows(model: str, label: str, lengths: list[int], repeats: int) -> No
         text = words_for(tokenizer, tokens)
         seconds, result = best_of(repeats, partial(attend, text, model=model, max_tokens=tokens))
         for view in VIEWS:
-            options = views.AttentionOptions(view=view, layer=2)
-            shown, rendered = best_of(repeats, partial(views.attention_view, result, options))
-            exported, png = best_of(repeats, partial(views.attention_png, rendered))
+            options = AttentionOptions(view=view, layer=2)
+            shown, rendered = best_of(repeats, partial(attention_view, result, options))
+            exported, png = best_of(repeats, partial(attention_png, rendered))
             print(
                 f"{len(result.tokens)} | {seconds:.3f} s | {view} | {shown:.3f} s | {exported:.3f} s | "
                 f"{len(rendered.html.encode()) / 1024:,.0f} KB | {len(png) / 1024:,.0f} KB"

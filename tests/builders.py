@@ -158,8 +158,13 @@ def build_marian(
     ffn: int | None = None,
     spm_vocab: int = 300,
     vocab_size: int | None = None,
+    pad_last: bool = False,
 ) -> Path:
-    """A MarianMT with a SentencePiece vocabulary trained on the spot (``vocab_size`` pads the embedding)."""
+    """A MarianMT with a SentencePiece vocabulary trained on the spot (``vocab_size`` pads the embedding).
+
+    ``pad_last``: placeholder pieces fill the vocabulary up to ``vocab_size``, so ``<pad>`` is its last entry
+    and the last embedding row, as in released opus-mt; CTranslate2's Marian converter requires that.
+    """
     import sentencepiece as spm
     from transformers import MarianConfig, MarianMTModel, MarianTokenizer
 
@@ -168,6 +173,8 @@ def build_marian(
     processor = spm.SentencePieceProcessor(model_file=str(model_file))
     pieces = [processor.id_to_piece(i) for i in range(processor.get_piece_size())]
     vocab = {piece: i for i, piece in enumerate(pieces)}
+    if pad_last and vocab_size:
+        vocab.update({f"\u2581w{i}": i for i in range(len(vocab), vocab_size - 1)})
     vocab["<pad>"] = len(vocab)
     (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     for name in ("source.spm", "target.spm"):

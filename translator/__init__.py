@@ -10,7 +10,13 @@ from .core.loading import LoadedModel, get_cache, is_available, load_model
 from .core.registry import ModelSpec, Recipe, get_registry
 from .core.settings import Settings, configure, get_settings
 from .tasks.attention import AttentionResult, TranslationAttention, attend, attend_translation
+from .tasks.beams import BeamHypothesis, BeamNode, BeamTree, beam_search_tree
 from .tasks.chunks import ChunkPlan, chunk_text
+from .tasks.compare import Comparison, compare
+from .tasks.corpus import CorpusReport, translate_corpus
+from .tasks.coverage import Coverage, chunk_coverage, coverage
+from .tasks.documents import DocumentResult, translate_document
+from .tasks.generation import TokenScore
 from .tasks.qa import Answer, QAResult, Window, answer
 from .tasks.summarize import DroppedSentence, Elbow, ScoredSentence, SummaryResult, summarize
 from .tasks.translate import Hypothesis, TranslatedChunk, TranslationResult, translate
@@ -43,6 +49,9 @@ __all__ += [
     "plan_chunks",
     "translate",
 ]
+__all__ += ["Comparison", "Coverage", "chunk_coverage", "compare", "coverage"]
+__all__ += ["BeamHypothesis", "BeamNode", "BeamTree", "TokenScore", "beam_search_tree"]
+__all__ += ["CorpusReport", "DocumentResult", "translate_corpus", "translate_document"]
 __all__ += ["Answer", "QAResult", "Window", "answer"]
 __all__ += ["DroppedSentence", "Elbow", "ScoredSentence", "SummaryResult", "summarize"]
 __all__ += ["AttentionResult", "TranslationAttention", "attend", "attend_translation"]

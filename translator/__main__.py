@@ -2,6 +2,12 @@
 
 ``python -m translator finetune CORPUS --output DIR``: warm-start a BERT2BERT translator from BERT
 checkpoints and fine-tune it on a parallel corpus (also under ``accelerate launch -m translator finetune``).
+
+``python -m translator convert KEY... [--quantization int8]``: convert translation models for CTranslate2
+ahead of their first use (translate() converts on first use otherwise).
+
+``python -m translator translate INPUT... -o OUT --model KEY [--beams N] [--ray [ADDRESS]]``: translate
+files and corpora into the same formats; Ctrl-C and the same command again resume where it stopped.
 """
 
 from __future__ import annotations
@@ -13,6 +19,9 @@ import sys
 from .core.errors import TranslatorError
 from .core.loading import fetch
 from .core.registry import get_registry
+from .core.settings import PRECISIONS
+from .tasks.engines.choice import ENGINES
+from .tasks.engines.convert import QUANTIZATIONS, convert_model
 from .training.finetune import MIXED_PRECISIONS, FinetuneConfig, finetune
 from .training.parallel_data import FORMATS
 
@@ -115,18 +124,111 @@ def _finetune(args: argparse.Namespace) -> int:
     return 0
 
 
+def _convert(models: list[str], quantization: str) -> int:
+    failed = 0
+    for model in models:
+        try:
+            print(f"{model}: {convert_model(model, quantization)}")
+        except TranslatorError as exc:
+            failed += 1
+            print(f"{model}: {exc}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _add_translate(commands) -> None:
+    parser = commands.add_parser(
+        "translate",
+        help="translate files and corpora (.txt .md .srt .vtt .docx .jsonl .tsv), resumable, optionally on Ray",
+        description="Translate files into the same format, structure kept. Ctrl-C stops; the same command "
+        "again resumes where it stopped (finished translations are kept in OUT.progress.jsonl).",
+    )
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="files to translate")
+    parser.add_argument("-o", "--output", required=True, help="output file (one input) or folder")
+    parser.add_argument("--model", default="opus-mt-en-de", help="registry key, hub id or model directory")
+    parser.add_argument("--beams", type=int, default=4, help="beam width (default: %(default)s)")
+    parser.add_argument("--engine", choices=ENGINES, default="auto", help="generation engine (default: auto)")
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto", help="weights (default: auto)")
+    parser.add_argument("--field", default="text", help=".jsonl key or .tsv column to translate (default: text)")
+    parser.add_argument("--output-field", default="translation", help=".jsonl key or .tsv column written")
+    parser.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        default=None,
+        metavar="ADDRESS",
+        help="run on Ray Data: a local Ray without ADDRESS, else the cluster at ADDRESS (e.g. ray://head:10001)",
+    )
+    parser.add_argument("--ray-actors", type=int, default=2, help="Ray actors, each loading the model once")
+
+
+def _translate(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .tasks.corpus import progress_path, translate_corpus
+
+    options = {"model": args.model, "num_beams": args.beams, "precision": args.precision, "engine": args.engine}
+    bar = tqdm(unit="unit", dynamic_ncols=True)
+
+    def advance(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        report = translate_corpus(
+            args.inputs,
+            args.output,
+            field=args.field,
+            output_field=args.output_field,
+            ray_address=args.ray,
+            ray_actors=args.ray_actors,
+            on_progress=advance,
+            **options,
+        )
+    except KeyboardInterrupt:
+        bar.close()
+        print(
+            f"Stopped. Finished translations are kept in {progress_path(args.output)}; run the same command "
+            "again to go on.",
+            file=sys.stderr,
+        )
+        raise
+    finally:
+        bar.close()
+    for note in report.warnings:
+        print(f"Note: {note}", file=sys.stderr)
+    resumed = f", {report.resumed:,} taken from the last run" if report.resumed else ""
+    print(
+        f"Translated {report.distinct:,} distinct units of {report.units:,} in {report.seconds:.1f} s"
+        f"{resumed}; wrote {', '.join(report.outputs)}."
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m translator", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     download = commands.add_parser("download", help="fetch registry models (safetensors and configs only)")
     download.add_argument("keys", nargs="*", help="registry keys; none means every hub model in the registry")
+    convert = commands.add_parser("convert", help="convert translation models for CTranslate2 (the fast engine)")
+    convert.add_argument("models", nargs="+", help="registry keys, hub ids or model directories")
+    convert.add_argument(
+        "--quantization",
+        choices=QUANTIZATIONS,
+        default="int8",
+        help="weights as stored and run (default: %(default)s; a CPU runs int8 or float32)",
+    )
     _add_finetune(commands)
+    _add_translate(commands)
     args = parser.parse_args(argv)
     try:
         if args.command == "download":
             return _download(args.keys)
         if args.command == "finetune":
             return _finetune(args)
+        if args.command == "translate":
+            return _translate(args)
+        if args.command == "convert":
+            return _convert(args.models, args.quantization)
     except TranslatorError as exc:
         print(exc, file=sys.stderr)
         return 2

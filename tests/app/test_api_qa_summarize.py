@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import io
+
 import pytest
 from gradio_client.exceptions import AppError
+from PIL import Image
 
 CONTEXT = (
     "The Eiffel Tower was built in Paris for the World's Fair of 1889. Its iron lattice was designed by "
@@ -107,7 +111,10 @@ def test_summarize_returns_summary_source_plot_and_table(client):
     assert len(picked) == 2 and all(text in summary for text in picked)
     assert picked[0] == "The Eiffel Tower was built in Paris for the World's Fair of 1889."  # use_first
     assert source.count("<sup") == 2 and "No sentence was dropped" in notes
-    assert elbow is not None and "minilm-offline" in ran
+    assert "minilm-offline" in ran
+    assert elbow["type"] == "matplotlib"
+    image = Image.open(io.BytesIO(base64.b64decode(elbow["plot"].split(",", 1)[1])))  # a data URL
+    assert image.width > 200 and image.height > 100
 
 
 def test_summarize_reports_dropped_sentences(client):

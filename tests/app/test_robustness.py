@@ -13,56 +13,10 @@ import time
 import httpx
 import pytest
 from gradio_client.exceptions import AppError
+from servers import ENDPOINTS
 
 GENERIC = "Something went wrong"
 MEGABYTE = "word " * 200_000
-
-# api name -> (valid positional arguments, index of the main text argument, index of the model argument)
-ENDPOINTS = {
-    "/translate": (["The house is new.", "tiny-marian", "fp32", 2, 1, 1.0, 0, 0], 0, 1),
-    "/answer": (
-        ["Where is the tower?", "The tower is in Paris. It is tall.", "tiny-qa", "fp32", 2, 64, 16, 10, False, "span"],
-        1,
-        2,
-    ),
-    "/summarize": (
-        [
-            "The first sentence is here. A second one follows it. The third ends the text.",
-            "tiny-bert",
-            1,
-            0.2,
-            "kmeans",
-            0,
-            600,
-            True,
-            "-2",
-        ],
-        0,
-        1,
-    ),
-    "/attention": (
-        [
-            "encoder",
-            "tiny-bert",
-            "tiny-marian",
-            "The cat sat on the mat.",
-            "",
-            1,
-            "fp32",
-            "head",
-            "encoder",
-            1,
-            [],
-            "all",
-            False,
-            False,
-            0.0,
-        ],
-        3,
-        1,
-    ),
-    "/chunks": (["One sentence. Another sentence.", "tiny-bert", 16, 0, "sentences"], 0, 1),
-}
 
 BAD_TEXT = {
     "empty": "",

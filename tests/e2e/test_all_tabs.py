@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+pytestmark = pytest.mark.e2e
+
 # tab, a model to pick first (None keeps the tab's default), the example's opening words, button, and an
 # element that exists only once the result has arrived
 TABS = [

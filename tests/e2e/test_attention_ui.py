@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
 
 
 def test_attention_tab_draws_a_head_view_and_a_model_view(page, artifacts):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
 
 # the machines running the suite are shared and busy: wait generously for each thing to appear
 WAIT = 30_000

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
 
 TEXT = "The house is big. The river runs to the city.\n\nParis is the capital of France."
 
@@ -25,7 +28,9 @@ def test_translate_tab_end_to_end(page, artifacts):
     assert "\n\n" in output.input_value()  # the paragraph break came through
     viewer = page.locator("#translate-chunks .chunk-viewer")
     expect(viewer).to_be_visible()
-    # the first paragraph's two sentences fit one chunk; a chunk never crosses a paragraph
-    expect(viewer.locator(".chunk-table tbody tr")).to_have_count(2)
+    # one sentence per chunk by default (translate(pack_sentences=False)), so three rows
+    rows = viewer.locator(".chunk-table tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(1)).to_contain_text("The river runs to the city.")
     expect(viewer).to_contain_text("Paris is the capital of France.")
     page.screenshot(path=str(artifacts / "translate-tab.png"), full_page=True)

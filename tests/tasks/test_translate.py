@@ -17,19 +17,21 @@ MODELS = ["tiny-marian", "tiny-bert2bert"]
 
 @pytest.mark.parametrize("model", MODELS)
 def test_batched_output_equals_each_chunk_alone(tiny, model):
-    result = translate(TEXT, model=model, num_beams=1, precision="fp32", max_chunk_tokens=24)
+    packed = dict(num_beams=1, precision="fp32", max_chunk_tokens=24, pack_sentences=True)
+    result = translate(TEXT, model=model, **packed)
     assert len(result.chunks) > result.batches >= 1  # several chunks really shared a generate() call
     for chunk in result.chunks:
-        alone = translate(chunk.source, model=model, num_beams=1, precision="fp32", max_chunk_tokens=24)
+        alone = translate(chunk.source, model=model, **packed)
         assert len(alone.chunks) == 1
         assert alone.chunks[0].hypotheses[0].text == chunk.hypotheses[0].text
         assert alone.chunks[0].hypotheses[0].score == pytest.approx(chunk.hypotheses[0].score, abs=1e-4)
         assert alone.chunks[0].truncated == chunk.truncated
 
 
+@pytest.mark.parametrize("pack", [True, False])
 @pytest.mark.parametrize("model", MODELS)
-def test_chunks_come_back_in_document_order_covering_the_text(tiny, model):
-    result = translate(TEXT, model=model, num_beams=2, max_chunk_tokens=16)
+def test_chunks_come_back_in_document_order_covering_the_text(tiny, model, pack):
+    result = translate(TEXT, model=model, num_beams=2, max_chunk_tokens=16, pack_sentences=pack)
     assert [c.index for c in result.chunks] == list(range(len(result.chunks)))
     assert all(c.source == TEXT[c.char_start : c.char_end] for c in result.chunks)
     assert all(a.char_end <= b.char_start for a, b in zip(result.chunks, result.chunks[1:], strict=False))

@@ -61,8 +61,8 @@ def covered(text: str, chunks) -> list[int]:
     return counts
 
 
-def check_sentence_plan(text: str, tokenizer, max_tokens: int) -> None:
-    chunks = plan_chunks(text, tokenizer, max_tokens=max_tokens)
+def check_sentence_plan(text: str, tokenizer, max_tokens: int, pack: bool = True) -> None:
+    chunks = plan_chunks(text, tokenizer, max_tokens=max_tokens, pack=pack)
     assert [c.index for c in chunks] == list(range(len(chunks)))
     assert all(a.char_end <= b.char_start for a, b in zip(chunks, chunks[1:], strict=False))  # ordered, disjoint
     counts = covered(text, chunks)
@@ -112,6 +112,25 @@ def test_whole_sentences_are_packed_and_lines_are_not_crossed(tokenizer):
     assert [c.text for c in chunks] == ["The house is big. The city is new.", "The river runs.", "Paris! London."]
     assert [c.paragraph for c in chunks] == [0, 0, 1]
     assert not any(c.split_inside_sentence for c in chunks)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=texts, max_tokens=st.integers(4, 40))
+def test_without_packing_each_chunk_is_one_sentence_or_a_piece_of_one(tokenizer, text, max_tokens):
+    check_sentence_plan(text, tokenizer, max_tokens, pack=False)
+    spans = sentences(text)
+    for chunk in plan_chunks(text, tokenizer, max_tokens=max_tokens, pack=False):
+        inside = [s for s in spans if s.char_start < chunk.char_end and chunk.char_start < s.char_end]
+        assert len(inside) == 1
+        if not chunk.split_inside_sentence:
+            assert (chunk.char_start, chunk.char_end) == (inside[0].char_start, inside[0].char_end)
+
+
+def test_without_packing_sentences_that_would_pack_stay_apart(tokenizer):
+    text = "The house is big. The city is new.\nThe river runs.\n\nParis! London."
+    chunks = plan_chunks(text, tokenizer, max_tokens=200, pack=False)
+    assert [c.text for c in chunks] == ["The house is big.", "The city is new.", "The river runs.", "Paris!", "London."]
+    assert [c.paragraph for c in chunks] == [0, 0, 0, 1, 1]
 
 
 def test_a_sentence_over_the_limit_is_cut_on_token_windows(tokenizer):

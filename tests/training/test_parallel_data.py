@@ -177,8 +177,11 @@ def test_split_partitions_the_rows_in_file_order(n, distinct, fraction, cap, see
     pairs = make_pairs(n, min(distinct, n))
     try:
         train, heldout, dropped = split_heldout(pairs, fraction=fraction, max_heldout=cap, seed=seed)
-    except InputError:
-        return  # every source was held out: nothing left to train on, and the user is told
+    except InputError as error:
+        # only when every source is held out, which takes at least one held-out row per distinct source
+        held = max(1, min(cap, round(n * fraction)))
+        assert "none would be left for training" in str(error) and len({p.source for p in pairs}) <= held
+        return
     assert len(train) + len(heldout) + dropped == n
     assert len(heldout) <= max(cap, 0) and (len(heldout) >= 1) == (fraction > 0 and cap > 0)
     assert {p.source for p in train}.isdisjoint({p.source for p in heldout})

@@ -11,6 +11,7 @@ import importlib.util
 import json
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -261,18 +262,28 @@ def _model_class(task: str, config: dict):
     return transformers.AutoModel
 
 
-def _load_uncached(spec: ModelSpec, task: str, requested: str, attn: str) -> LoadedModel:
+def checkpoint(spec: ModelSpec) -> tuple[Path, dict]:
+    """The checkpoint's local folder (fetched when allowed) and its config.json, after the safety checks."""
+    folder = fetch(spec, local_files_only=True if get_settings().offline else None)
+    return folder, _check_safe(folder, spec)
+
+
+def load_tokenizer(folder: Path, spec: ModelSpec) -> Any:
+    """The checkpoint's tokenizer with the special tokens its recipe sets."""
     from transformers import AutoTokenizer
 
+    return AutoTokenizer.from_pretrained(folder, trust_remote_code=False, **dict(spec.recipe.special_tokens))
+
+
+def _load_uncached(spec: ModelSpec, task: str, requested: str, attn: str) -> LoadedModel:
     started = time.perf_counter()
-    folder = fetch(spec, local_files_only=True if get_settings().offline else None)
-    config = _check_safe(folder, spec)
+    folder, config = checkpoint(spec)
     device, device_name = device_and_name()
     precision, notes = resolve_precision(requested, device)
     model_class = _model_class(task, config)
     try:
         kwargs = _precision_kwargs(precision, device, model_class, folder)
-        tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False, **dict(spec.recipe.special_tokens))
+        tokenizer = load_tokenizer(folder, spec)
         model = model_class.from_pretrained(
             folder, use_safetensors=True, trust_remote_code=False, attn_implementation=attn, **kwargs
         )
@@ -313,10 +324,18 @@ def load_model(model: str, task: str, precision: str = "auto", attn: str = "sdpa
     if precision not in PRECISIONS:
         raise InputError(f"Precision must be one of {', '.join(PRECISIONS)}, not {precision!r}.")
     model_class = "encoder" if task == "embeddings" else task  # one AutoModel serves both
+    key = (spec.source, spec.revision, model_class, precision, attn, spec.recipe)
+    return cached(key, lambda: _load_uncached(spec, model_class, precision, attn))
+
+
+def cached(key: tuple, load: Callable[[], LoadedModel]) -> LoadedModel:
+    """``load()`` once per ``key`` (concurrent callers share it), kept in the LRU cache under the memory budget.
+
+    Loaded CTranslate2 translators live here too, beside the transformers models, under the same budget.
+    """
     cache = get_cache()
     cache.budget_bytes = get_settings().cache_budget_mb * 2**20
-    key = (spec.source, spec.revision, model_class, precision, attn, spec.recipe)
-    return cache.get(key, lambda: _load_uncached(spec, model_class, precision, attn))
+    return cache.get(key, load)
 
 
 def is_available(model: str, task: str) -> tuple[bool, str]:

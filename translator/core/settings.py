@@ -24,6 +24,10 @@ class Settings:
     max_chars_summarize: int = 100_000
     max_chars_attention: int = 4_000
     max_chars_chunks: int = 200_000
+    # a file uploaded to translate (translate_document), in bytes: a long .docx with pictures fits, a video doesn't
+    max_upload_bytes: int = 10_000_000
+    # characters of text in one uploaded file: a long article or a film's subtitles, a few minutes on a CPU
+    max_chars_document: int = 100_000
     # beam width ceiling for the slider and the API; beams multiply decoder memory and time
     max_beams: int = 8
     # generation stops here even if the model never emits end-of-sequence
@@ -34,16 +38,30 @@ class Settings:
     max_attention_tokens: int = 512
     # most answers / n-best rows a request may ask for
     max_top_k: int = 20
+    # a translated chunk whose output/source character ratio falls outside [min, max] is flagged "length_ratio".
+    # A faithful translation between European languages runs at about 1.0-1.2x the source's characters
+    # (Gale & Church 1993), with a spread that shrinks as sentences grow: under 0.5, half or more is likely
+    # missing; over 2.0 is the repetition loop of a model that lost its place. Smaller omissions hide in
+    # normal variation (one of two packed sentences dropped lands near 0.55): the sentence count and the
+    # coverage check catch those. Into Chinese or Japanese characters carry more: lower the minimum (~0.2).
+    min_length_ratio: float = 0.5
+    max_length_ratio: float = 2.0
     # models kept in memory together; the least recently used is evicted past this
     cache_budget_mb: float = 6_000
     # precision used when a request says "auto"
     precision: str = "auto"
+    # where models converted for CTranslate2 are kept; None: beside the hub cache, in $HF_HOME/ctranslate2
+    ctranslate2_dir: str | None = None
     # never contact the hub; resolve models from the local cache or bundled files only
     offline: bool = False
     # a TOML or JSON file of extra registry entries
     registry_file: str | None = None
     # requests per minute per client on public deployments; 0 turns the limit off
     rate_limit_per_minute: int = 0
+    # reverse proxies in front of the app that append the client's address to X-Forwarded-For (Spaces: 1).
+    # The rate limit keys a client by the entry the last of them appended; with 0 it uses the peer address
+    # and ignores the header, which any client can fill with whatever it likes
+    trusted_proxy_hops: int = 0
     # model-running requests served at once; on a 2-core CPU or one GPU, one at a time is fastest overall
     concurrency_limit: int = 1
     # requests that may wait in the queue; past this the app answers that it is busy
@@ -52,6 +70,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}.")
+        if not 0 <= self.min_length_ratio < self.max_length_ratio:
+            raise ValueError("min_length_ratio must be at least 0 and below max_length_ratio.")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

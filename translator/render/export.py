@@ -1,15 +1,24 @@
-"""Attention results as files: named arrays for ``np.savez``."""
+"""Attention results as files: named arrays for ``np.savez``, and one view written out for download."""
 
 from __future__ import annotations
 
 import dataclasses
 import io
+import shutil
+import tempfile
+import time
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 
 from ..tasks.attention import AttentionResult, TranslationAttention
+from ..tasks.attention_select import AttentionOptions
+from .attention_view import attention_json, attention_png, attention_view
+
+# each export gets a folder here; folders older than EXPORT_KEEP_SECONDS go when the next export is made
+EXPORT_DIR = Path(tempfile.gettempdir()) / "bert-studio-attention"
+EXPORT_KEEP_SECONDS = 3600
 
 
 def arrays(result: AttentionResult | TranslationAttention) -> dict[str, np.ndarray]:
@@ -36,3 +45,37 @@ def npz_bytes(result: AttentionResult | TranslationAttention) -> bytes:
     buffer = io.BytesIO()
     write_npz(result, buffer)
     return buffer.getvalue()
+
+
+def export_folder(root: Path = EXPORT_DIR, keep_seconds: float = EXPORT_KEEP_SECONDS) -> Path:
+    """A fresh folder under ``root`` for one export; folders older than ``keep_seconds`` are removed first."""
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.iterdir():
+        try:
+            stale = time.time() - old.stat().st_mtime > keep_seconds
+        except FileNotFoundError:  # another export removed it first
+            continue
+        if stale:
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(dir=root))
+
+
+def export_view(
+    result: AttentionResult | TranslationAttention, options: AttentionOptions, folder: Path | None = None
+) -> list[Path]:
+    """The view ``options`` select as SVG, PNG and JSON (when small enough), and the raw arrays as .npz.
+
+    Written into ``folder`` (a fresh ``export_folder()`` by default); returns the files' paths.
+    """
+    rendered = attention_view(result, options)
+    folder = folder or export_folder()
+    name = f"attention-{options.view}"
+    files = {f"{name}.svg": rendered.svg.encode(), f"{name}.png": attention_png(rendered)}
+    view_json = attention_json(rendered)
+    if view_json is not None:
+        files[f"{name}.json"] = view_json.encode()
+    for filename, data in files.items():
+        (folder / filename).write_bytes(data)
+    # written straight to disk: the raw arrays can be hundreds of MB, too many to copy into memory first
+    write_npz(result, folder / "attention-arrays.npz")
+    return [folder / filename for filename in [*files, "attention-arrays.npz"]]

@@ -1,16 +1,17 @@
-"""A per-client sliding-window request limit for public deployments (share links, Spaces)."""
+"""A per-client sliding-window request limit for public deployments (share links, Spaces), and who a client is."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Sequence
 
 
 class RateLimiter:
     """Allows ``per_minute`` requests per client in any 60-second window; 0 allows everything."""
 
-    def __init__(self, per_minute: int, clock=time.monotonic) -> None:
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.per_minute = per_minute
         self._clock = clock
         self._seen: dict[str, deque[float]] = {}
@@ -30,3 +31,20 @@ class RateLimiter:
             if len(self._seen) > 10_000:  # forget idle clients so the table stays small
                 self._seen = {k: v for k, v in self._seen.items() if v and now - v[-1] < 60}
             return True
+
+
+def client_address(peer: str, forwarded_for: Sequence[str], trusted_proxy_hops: int) -> str:
+    """The address to count a request against.
+
+    ``forwarded_for``: the request's X-Forwarded-For header values, in order. Each proxy appends the address
+    it received the request from, so with N trusted proxies in front of the app the N-th entry from the right
+    is the one the outermost of them appended: the client as that proxy saw it. Entries left of it were sent
+    by the client and can say anything, so they are never used. With no trusted proxy, or a header shorter
+    than the proxies (a request that did not come through them), the peer address counts.
+    """
+    if trusted_proxy_hops <= 0:
+        return peer
+    entries = [entry.strip() for value in forwarded_for for entry in value.split(",")]
+    if len(entries) < trusted_proxy_hops or not entries[-trusted_proxy_hops]:
+        return peer
+    return entries[-trusted_proxy_hops]

@@ -1,20 +1,40 @@
 """What an attention view draws: pieces merged into words, special tokens hidden, rollout, sentence-pair blocks.
 
 Pure numpy on the arrays of an AttentionResult or TranslationAttention; every function keeps rows summing
-to 1 unless it says otherwise.
+to 1 unless it says otherwise. The view options (AttentionOptions) are checked and fitted here too, so the
+renderers in translator.render only draw.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ..core.checks import choice_arg, int_arg
 from ..core.errors import InputError
 from .attention import KINDS, PAIR_FILTERS, AttentionResult, TranslationAttention
+
+ATTENTION_VIEWS = ("head", "model", "heatmap", "rollout", "alignment")
+
+
+@dataclass(frozen=True)
+class AttentionOptions:
+    """What the view controls ask for. API callers can send anything, so nothing is trusted until
+    ``select_view`` checks it (``fitted`` only clamps what is clearly a number)."""
+
+    view: str = "head"  # head | model | heatmap | rollout | alignment
+    kind: str = "encoder"  # encoder | decoder | cross (translation results)
+    layer: int = 1  # counted from 1
+    heads: tuple[int, ...] = ()  # counted from 1; () means every head
+    pair: str = "all"  # all | A->A | B->B | A->B | B->A (sentence pairs)
+    word_level: bool = False
+    hide_special: bool = False
+    min_weight: float = 0.02  # head view: links below this weight are not drawn
 
 
 @dataclass(frozen=True, eq=False)
@@ -201,3 +221,52 @@ def select(
         rollout=rollout_layers,
         notes=tuple(notes),
     )
+
+
+# -------------------------------------------------------------------- view options: checked, fitted, applied
+
+
+def view_kind(result: AttentionResult | TranslationAttention, options: AttentionOptions) -> str:
+    """The attention a view draws: encoder results have one kind; the alignment view is cross-attention."""
+    if isinstance(result, AttentionResult):
+        if options.view == "alignment":
+            raise InputError("The alignment view needs a translation; switch the mode to translation.")
+        return "encoder"
+    return "cross" if options.view == "alignment" else choice_arg("Attention", options.kind, KINDS)
+
+
+def attention_shape(result: AttentionResult | TranslationAttention, options: AttentionOptions) -> tuple[int, int]:
+    """(layers, heads) of the attention the options select."""
+    weights = _sides(result, view_kind(result, options))[0]
+    return weights.shape[0], weights.shape[1]
+
+
+def fitted(options: AttentionOptions, result: AttentionResult | TranslationAttention) -> AttentionOptions:
+    """Options made to fit ``result``: layer clamped into range, heads it lacks dropped (models differ in size)."""
+    layers, heads = attention_shape(result, options)
+    # anything else (text, NaN, infinity) is left for select_view to refuse in a sentence
+    clampable = isinstance(options.layer, int | float) and math.isfinite(options.layer)
+    layer = min(max(int(options.layer), 1), layers) if clampable else options.layer
+    kept = tuple(h for h in options.heads if not isinstance(h, int | float) or 1 <= h <= heads)
+    return dataclasses.replace(options, layer=layer, heads=kept)
+
+
+def select_view(
+    result: AttentionResult | TranslationAttention, options: AttentionOptions
+) -> tuple[Selection, int, list[int]]:
+    """The selection ``options`` ask for, with the 0-based layer and head indices checked against it."""
+    view = choice_arg("View", options.view, ATTENTION_VIEWS)
+    selection = select(
+        result,
+        kind=view_kind(result, options),
+        word_level=bool(options.word_level),
+        hide_special=bool(options.hide_special),
+        pair=options.pair,
+        rollout_layers=view == "rollout",
+    )
+    layers, heads = selection.attentions.shape[:2]
+    layer = int_arg("Layer", options.layer, 1, layers) - 1
+    if selection.rollout:  # one rolled-out map per layer; heads were averaged
+        return selection, layer, [0]
+    chosen = sorted({int_arg("Head", head, 1, heads) for head in options.heads}) or list(range(1, heads + 1))
+    return selection, layer, [head - 1 for head in chosen]

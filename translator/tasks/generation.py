@@ -63,7 +63,8 @@ class TokenScore:
 
     text: str
     prob: float
-    alternatives: tuple[tuple[str, float], ...] = ()  # (token, probability), most likely first
+    alternatives: tuple[tuple[str, float], ...] = ()  # (token, probability), most likely first, never the chosen one
+    special: bool = False  # a special token (</s>): no word of the text
 
 
 @dataclass(frozen=True)
@@ -136,14 +137,23 @@ def generate_batch(
 ) -> list[Generated]:
     """Generate for each text under its own cap (from its source token count), best hypothesis first.
 
-    ``engine`` runs the batch (default: the transformers engine); a text's output is the same in any
-    batch as alone, because each text keeps its own cap.
+    ``engine`` runs the batch (default: the one ``loaded`` was loaded for); a text's output is the same in
+    any batch as alone, because each text keeps its own cap.
     """
-    from .engines import transformers as default_engine
-
     ceiling = decoder_ceiling(loaded, options)
     caps = [new_token_cap(n, ceiling) for n in n_tokens]
-    return (engine or default_engine).generate(loaded, list(texts), caps, options)
+    return (engine or engine_for(loaded)).generate(loaded, list(texts), caps, options)
+
+
+def engine_for(loaded: Seq2Seq) -> Any:
+    """The engine module that runs ``loaded``: ``generate()`` and ``max_rows()`` (its memory guard)."""
+    if getattr(loaded, "engine", "transformers") == "ctranslate2":
+        from .engines import ctranslate2
+
+        return ctranslate2
+    from .engines import transformers
+
+    return transformers
 
 
 def truncation_warning(numbers: Sequence[int], options: GenerationOptions) -> str:

@@ -5,7 +5,9 @@ a model subtracts ``tokenizer.num_special_tokens_to_add()`` (when its recipe add
 from the model's input limit before choosing ``max_tokens``. translate() does.
 
 * ``mode="sentences"`` (what translate() uses): whole sentences packed into chunks of at
-  most ``max_tokens``, never across a line or paragraph break. ``n_tokens`` is the chunk's text
+  most ``max_tokens``, never across a line or paragraph break; with ``pack=False``, one
+  sentence per chunk (translate()'s default: models trained on single sentences may drop one
+  of several). ``n_tokens`` is the chunk's text
   tokenized on its own, exactly what the model is fed. A sentence longer than the limit is
   cut on token windows (at a word boundary when one is near) and its pieces are flagged
   ``split_inside_sentence``. Every non-whitespace character is in exactly one chunk. (The one
@@ -107,9 +109,19 @@ def count_tokens(text: str, tokenizer: Any) -> int:
 
 
 def plan_chunks(
-    text: str, tokenizer: Any, *, max_tokens: int, stride: int = 0, mode: str = "sentences", language: str = "en"
+    text: str,
+    tokenizer: Any,
+    *,
+    max_tokens: int,
+    stride: int = 0,
+    mode: str = "sentences",
+    language: str = "en",
+    pack: bool = True,
 ) -> list[Chunk]:
-    """Chunks of ``text`` of at most ``max_tokens`` content tokens each, in document order."""
+    """Chunks of ``text`` of at most ``max_tokens`` content tokens each, in document order.
+
+    ``pack`` (mode "sentences"): several sentences per chunk when they fit; False: one sentence per chunk.
+    """
     max_tokens, stride = check_arguments(text, max_tokens, stride, mode)
     if not text.strip():
         return []
@@ -117,7 +129,7 @@ def plan_chunks(
     spans = sentences(text, language)
     if mode == "windows":
         return _windows(text, offsets, spans, max_tokens, stride)
-    return _sentence_chunks(text, tokenizer, offsets, spans, max_tokens)
+    return _sentence_chunks(text, tokenizer, offsets, spans, max_tokens, pack)
 
 
 def check_arguments(text: object, max_tokens: object, stride: object, mode: object) -> tuple[int, int]:
@@ -161,13 +173,13 @@ def _windows(text: str, offsets: list[tuple[int, int]], spans: list[Span], max_t
 
 
 def _sentence_chunks(
-    text: str, tokenizer: Any, offsets: list[tuple[int, int]], spans: list[Span], max_tokens: int
+    text: str, tokenizer: Any, offsets: list[tuple[int, int]], spans: list[Span], max_tokens: int, pack: bool
 ) -> list[Chunk]:
     counts = _tokens_per_span(offsets, spans)
     pieces: list[tuple[int, int, int, bool, int]] = []  # (start, end, n_tokens, inside a sentence, paragraph)
     i = 0
     while i < len(spans):
-        j = _pack(text, spans, counts, i, max_tokens)
+        j = _pack(text, spans, counts, i, max_tokens) if pack else i
         start, end = spans[i].char_start, spans[j].char_end
         n = count_tokens(text[start:end], tokenizer)
         while n > max_tokens and j > i:  # the estimate was low: give back sentences until it fits

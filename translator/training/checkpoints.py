@@ -1,8 +1,10 @@
 """Training checkpoints: Accelerate's state (model, optimizer, scheduler, RNG of every process) plus the step.
 
-A checkpoint is ``<output>/checkpoints/step-NNNNNNN``. Its ``trainer_state.json`` (the step,
-the loss history, the held-out scores and the settings that fix the data order) is written
-last, so a folder without it is an interrupted save and is never resumed from.
+Accelerate names and rotates them (``ProjectConfiguration`` with automatic naming and
+``total_limit``): a checkpoint is ``<output>/checkpoints/checkpoint_<step>``, and before a save
+the oldest are deleted so that ``keep_checkpoints`` remain. Its ``trainer_state.json`` (the
+step, the loss history, the held-out scores and the settings that fix the data order) is
+written last, so a folder without it is an interrupted save and is never resumed from.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import InputError
+from .config import FinetuneConfig
 from .evaluation import Evaluation
+from .parallel_data import CorpusReport
 
-CHECKPOINTS = "checkpoints"
+CHECKPOINTS = "checkpoints"  # Accelerate's folder under the project directory
+PREFIX = "checkpoint_"  # Accelerate's automatic name: checkpoint_<iteration>; the iteration is set to the step
 STATE_FILE = "trainer_state.json"
 
 
@@ -48,26 +53,41 @@ class TrainState:
         return cls(int(data["step"]), [float(x) for x in data["losses"]], evaluations)
 
 
+def project_configuration(output: Path, keep: int):
+    """Accelerate's checkpoint naming and rotation for a run writing to ``output``."""
+    from accelerate.utils import ProjectConfiguration
+
+    return ProjectConfiguration(project_dir=str(output), automatic_checkpoint_naming=True, total_limit=keep)
+
+
+def checkpoint_folder(output: Path, step: int) -> Path:
+    return output / CHECKPOINTS / f"{PREFIX}{step}"
+
+
 def latest_checkpoint(output: Path) -> Path | None:
-    complete = [folder for folder in (output / CHECKPOINTS).glob("step-*") if (folder / STATE_FILE).is_file()]
+    complete = [folder for folder in (output / CHECKPOINTS).glob(f"{PREFIX}*") if (folder / STATE_FILE).is_file()]
     return max(complete, key=step_of, default=None)
 
 
 def step_of(folder: Path) -> int:
-    return int(folder.name.removeprefix("step-"))
+    return int(folder.name.removeprefix(PREFIX))
 
 
-def save_checkpoint(accelerator, output: Path, state: TrainState, fingerprint: dict[str, Any], keep: int) -> None:
-    """Save a checkpoint at ``state.step`` and delete all but the newest ``keep``."""
-    folder = output / CHECKPOINTS / f"step-{state.step:07d}"
-    # Accelerate warns that it stores tied tensors once, which is what restore() expects
-    with _quiet("accelerate.utils.other"):
-        accelerator.save_state(str(folder))
+def save_checkpoint(accelerator, state: TrainState, fingerprint: dict[str, Any]) -> Path:
+    """Save a checkpoint at ``state.step``; Accelerate first deletes the oldest beyond its ``total_limit``."""
+    folder = checkpoint_folder(Path(accelerator.project_dir), state.step)
+    if accelerator.is_main_process and folder.exists():
+        # an unfinished save of this step, or one of a run that was resumed from an earlier checkpoint
+        shutil.rmtree(folder)
+    accelerator.wait_for_everyone()
+    accelerator.project_configuration.iteration = state.step
+    # Accelerate warns that it stores tied tensors once (what restore() expects) and logs each rotation
+    with _quiet("accelerate.utils.other"), _quiet("accelerate.accelerator"):
+        accelerator.save_state()
     if accelerator.is_main_process:
         (folder / STATE_FILE).write_text(state.to_json(fingerprint), encoding="utf-8")
-        for old in sorted((output / CHECKPOINTS).glob("step-*"), key=step_of)[:-keep]:
-            shutil.rmtree(old, ignore_errors=True)
     accelerator.wait_for_everyone()
+    return folder
 
 
 def restore(accelerator, folder: Path, fingerprint: dict[str, Any]) -> TrainState:
@@ -83,6 +103,42 @@ def restore(accelerator, folder: Path, fingerprint: dict[str, Any]) -> TrainStat
     # tensors tied to another (the LM head, shared BERT2BERT weights) are stored once, so not every key is there
     accelerator.load_state(str(folder), strict=False)
     return TrainState.from_json(saved)
+
+
+def checkpoint_to_resume(config: FinetuneConfig) -> Path | None:
+    """The checkpoint ``config.resume`` asks for (None: start afresh), after checking the output directory."""
+    output = Path(config.output_dir)
+    if isinstance(config.resume, str):
+        folder = Path(config.resume)
+        if not (folder / STATE_FILE).is_file():
+            raise InputError(f"{folder} is not a complete checkpoint (it has no {STATE_FILE}).")
+        return folder
+    latest = latest_checkpoint(output) if config.resume else None
+    if latest is None and output.exists() and any(output.iterdir()):
+        hint = "it has no checkpoint to resume" if config.resume else "pass --resume to continue its training"
+        raise InputError(f"The output directory {output} is not empty and {hint}; choose a new directory.")
+    return latest
+
+
+def fingerprint(config: FinetuneConfig, report: CorpusReport, processes: int) -> dict[str, Any]:
+    """The settings that fix the model and the data order; a resumed run must match them."""
+    names = (
+        "encoder",
+        "decoder",
+        "share",
+        "source_column",
+        "target_column",
+        "max_source_tokens",
+        "max_target_tokens",
+        "heldout_fraction",
+        "max_heldout",
+        "batch_size",
+        "grad_accum",
+        "seed",
+    )
+    settings = {name: getattr(config, name) for name in names}
+    settings.update(corpus=str(Path(config.corpus).resolve()), train_rows=report.train, processes=processes)
+    return settings
 
 
 @contextmanager

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .config import FinetuneConfig
 
 
 def registry_entry(key: str, description: str, languages: tuple[str, str] | None) -> str:
-    """A registry file (see translator/registry.py) naming the directory it lies in as a translation model."""
+    """A registry file (see translator/core/registry.py) naming the directory it lies in as a translation model."""
     # json.dumps writes strings TOML reads the same way (double quotes, \\uXXXX escapes)
     lines = [
         "# Pass this file to the app to add the model to the Translate tab:",
@@ -22,7 +25,7 @@ def registry_entry(key: str, description: str, languages: tuple[str, str] | None
     return "\n".join(lines) + "\n"
 
 
-def model_card(config: Any, summary: dict[str, Any]) -> str:
+def model_card(config: FinetuneConfig, summary: dict[str, Any]) -> str:
     """A short README.md: how the model was made, on what data, and how well it scores on held-out text."""
     corpus = summary["corpus"]
     languages = list(config.languages) if config.languages else []

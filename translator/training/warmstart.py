@@ -147,6 +147,8 @@ def share_encoder_weights(model) -> int:
 def _use_bert_special_tokens(model, tokenizer) -> None:
     tokenizer.bos_token = tokenizer.cls_token
     tokenizer.eos_token = tokenizer.sep_token
+    # BERT's positions count from the first token, and the model's label shift expects padding after the labels
+    tokenizer.padding_side = "right"
     ids = {
         "decoder_start_token_id": tokenizer.cls_token_id,
         "bos_token_id": tokenizer.cls_token_id,

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList
 
-from ..generation import Generated, GenerationOptions, Hypothesis, Seq2Seq
+from ..generation import Generated, GenerationOptions, Hypothesis, Seq2Seq, TokenScore
 
 NAME = "transformers"
 # generate(output_scores=True) keeps a (rows x beams, vocab) float32 tensor per step: batches stay under this
 SCORES_BYTES = 1 * 2**30
+# runners-up reported per generated token (TokenScore.alternatives)
+ALTERNATIVES = 3
 
 
 class NewTokenCaps(StoppingCriteria):
@@ -79,20 +82,75 @@ def generate(loaded: Seq2Seq, texts: list[str], caps: list[int], options: Genera
     scores = sequence_scores(out, lengths, options)
     texts_out = loaded.tokenizer.batch_decode(sequences, skip_special_tokens=True)
     n_best = options.num_return_sequences
+    # per text, its rows best first
+    ranked = [sorted(range(row * n_best, (row + 1) * n_best), key=lambda r: -scores[r]) for row in range(len(caps))]
+    confidences = token_scores(loaded, out, [order[0] for order in ranked], lengths, options)
     results = []
-    for row, cap in enumerate(caps):
-        ranked = sorted(range(row * n_best, (row + 1) * n_best), key=lambda r: -scores[r])  # best first
-        best = ranked[0]
+    for order, cap, confidence in zip(ranked, caps, confidences, strict=True):
+        best = order[0]
         results.append(
             Generated(
-                hypotheses=[Hypothesis(texts_out[r].strip(), scores[r]) for r in ranked],
+                hypotheses=[Hypothesis(texts_out[r].strip(), scores[r]) for r in order],
                 ids=sequences[best, : 1 + lengths[best]].tolist(),
                 new_tokens=lengths[best],
                 truncated=not ended[best],
                 max_new_tokens=cap,
+                tokens=confidence,
             )
         )
     return results
+
+
+def token_scores(
+    loaded: Seq2Seq, out: Any, best_rows: list[int], lengths: list[int], options: GenerationOptions
+) -> list[tuple[TokenScore, ...]]:
+    """Per text, each generated token of its best hypothesis: its probability and the step's top other tokens.
+
+    The log-probs generate chose by (processors applied), taken from the row each token came from (beam search:
+    ``beam_indices``), one step at a time: no (rows, vocab, steps) copy of the scores.
+    """
+    rows = torch.tensor(best_rows, device=out.sequences.device)
+    if options.num_beams > 1:
+        origins = out.beam_indices[rows].clamp(min=0)  # (texts, steps): row of scores[t]; -1 past a text's end
+    else:
+        origins = rows[:, None].expand(-1, len(out.scores))
+    steps = max(lengths[r] for r in best_rows)
+    chosen, top_values, top_ids = [], [], []
+    for t in range(steps):
+        step = out.scores[t][origins[:, t]].float()  # (texts, vocab)
+        if options.num_beams == 1:  # greedy search keeps logits, beam search log-probs
+            step = torch.log_softmax(step, dim=-1)
+        chosen.append(step.gather(-1, out.sequences[rows, 1 + t, None]).squeeze(-1))
+        top = step.topk(min(ALTERNATIVES + 1, step.shape[-1]), dim=-1)
+        top_values.append(top.values)
+        top_ids.append(top.indices)
+    chosen_lp = torch.stack(chosen, dim=1).tolist()  # (texts, steps)
+    top_lp = torch.stack(top_values, dim=1).tolist()  # (texts, steps, ALTERNATIVES + 1)
+    top_token = torch.stack(top_ids, dim=1).tolist()
+    specials = set(loaded.tokenizer.all_special_ids)
+    confidences = []
+    for i, row in enumerate(best_rows):
+        tokens = out.sequences[row, 1 : 1 + lengths[row]].tolist()
+        names = token_names(loaded.tokenizer, {*tokens, *(a for t in range(len(tokens)) for a in top_token[i][t])})
+        scored = []
+        for t, token in enumerate(tokens):
+            others = [
+                (names[a], math.exp(lp))
+                for a, lp in zip(top_token[i][t], top_lp[i][t], strict=True)
+                if a != token and math.isfinite(lp)  # the chosen token has its own score; -inf was ruled out
+            ]
+            scored.append(
+                TokenScore(names[token], math.exp(chosen_lp[i][t]), tuple(others[:ALTERNATIVES]), token in specials)
+            )
+        confidences.append(tuple(scored))
+    return confidences
+
+
+def token_names(tokenizer: Any, ids: set[int]) -> dict[int, str]:
+    """Each id as the tokenizer spells it ("▁Haus", "##s"); an id past the tokenizer's vocabulary as ``<id N>``."""
+    ordered = sorted(ids)
+    pieces = tokenizer.convert_ids_to_tokens(ordered)
+    return {i: p if isinstance(p, str) else f"<id {i}>" for i, p in zip(ordered, pieces, strict=True)}
 
 
 def generated_lengths(

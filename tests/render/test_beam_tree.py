@@ -1,0 +1,121 @@
+"""The beam tree drawing: valid static SVG, escaped tokens, the winner marked, re-ranking visible, exports."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from translator import beam_search_tree
+from translator.render.beam_tree import COLUMN_PX, beam_tree_html, beam_tree_json, beam_tree_svg, layout
+from translator.tasks.beams import BeamHypothesis, BeamNode, BeamTree, reranked
+
+SVG = "{http://www.w3.org/2000/svg}"
+SCRIPT = "<script>alert(1)</script>"
+
+
+def synthetic() -> BeamTree:
+    """Two finished hypotheses: S (2 tokens, log-prob -1.0) and L (4 tokens, -1.6).
+
+    Length penalty 1: L -0.4 beats S -0.5. Length penalty 0: S -1.0 beats L -1.6.
+    """
+    rows = [  # id, parent, step, token, logprob, cumulative, kept, finished
+        (0, None, 0, "<pad>", 0.0, 0.0, True, False),
+        (1, 0, 1, "▁A&B", -0.3, -0.3, True, False),
+        (2, 0, 1, SCRIPT, -0.9, -0.9, False, False),
+        (3, 1, 2, "</s>", -0.7, -1.0, True, True),
+        (4, 1, 2, "▁x", -0.2, -0.5, True, False),
+        (5, 4, 3, "▁y", -0.4, -0.9, True, False),
+        (6, 5, 4, "</s>", -0.7, -1.6, True, True),
+        (7, 1, 2, "q", -2.8, -3.1, False, False),
+    ]
+    nodes = [BeamNode(*row) for row in rows]
+    hypotheses = [
+        BeamHypothesis(node=6, text="A&B x y", score=-0.4, logprob=-1.6, length=4, ended=True),
+        BeamHypothesis(node=3, text="A&B", score=-0.5, logprob=-1.0, length=2, ended=True),
+    ]
+    return BeamTree(nodes=nodes, hypotheses=hypotheses, model="synthetic", num_beams=2, max_new_tokens=10, steps=4)
+
+
+def groups(svg: str, cls: str) -> list[ET.Element]:
+    return [g for g in ET.fromstring(svg).iter(f"{SVG}g") if cls in g.get("class", "").split()]
+
+
+def titles(elements: list[ET.Element]) -> list[str]:
+    return [e.find(f"{SVG}title").text for e in elements]
+
+
+def test_svg_is_well_formed_static_and_escapes_every_token():
+    svg = beam_tree_svg(synthetic())
+    root = ET.fromstring(svg)  # well-formed XML
+    assert not [e for e in root.iter() if e.tag.lower().endswith("script")]
+    assert not [a for e in root.iter() for a in e.attrib if a.lower().startswith("on")]  # no event handlers
+    assert "<script" not in svg.lower()
+    assert "&lt;script&gt;" in svg and "A&amp;B" in svg
+    # the parsed text is the token itself, whole in the tooltip
+    assert any(SCRIPT in t for t in titles(groups(svg, "node")))
+
+
+def test_kept_paths_are_solid_pruned_candidates_faint():
+    svg = beam_tree_svg(synthetic())
+    assert len(groups(svg, "node")) == 8
+    pruned = titles(groups(svg, "pruned"))
+    assert len(pruned) == 2 and all("pruned" in t for t in pruned)
+    edges = list(ET.fromstring(svg).iter(f"{SVG}path"))
+    assert len(edges) == 7 and sum(e.get("stroke-dasharray") is not None for e in edges) == 2
+
+
+def test_the_winner_is_highlighted_and_finished_hypotheses_carry_their_score():
+    svg = beam_tree_svg(synthetic())
+    assert [t.split(" · ")[1] for t in titles(groups(svg, "win"))] == ["step 0", "step 1", "step 2", "step 3", "step 4"]
+    badges = [t.text for t in ET.fromstring(svg).iter(f"{SVG}text") if t.get("class") == "badge"]
+    assert sorted(badges) == ["#1 -0.40", "#2 -0.50"]
+
+
+def test_a_length_penalty_change_reranks_the_finished_hypotheses_visibly():
+    tree = synthetic()
+    assert [h.node for h in reranked(tree, 1.0)] == [6, 3]
+    assert [(h.node, h.score) for h in reranked(tree, 0.0)] == [(3, -1.0), (6, pytest.approx(-1.6))]
+    svg = beam_tree_svg(tree, length_penalty=0.0)
+    assert len(groups(svg, "win")) == 3  # root, A&B, </s>: the short hypothesis wins now
+    badges = sorted(t.text for t in ET.fromstring(svg).iter(f"{SVG}text") if t.get("class") == "badge")
+    assert badges == ["#1 -1.00", "#2 -1.60"]
+    assert "searched with 1" in svg
+    html = beam_tree_html(tree, length_penalty=0.0)
+    assert "Re-ranked with length penalty 0" in html
+    assert html.index("<td>A&amp;B</td>") < html.index("<td>A&amp;B x y</td>")
+
+
+def test_html_view_scrolls_sideways_and_is_well_formed():
+    html = beam_tree_html(synthetic())
+    ET.fromstring(html)
+    assert "overflow-x:auto" in html and "<script" not in html.lower()
+    assert html.index("<td>A&amp;B x y</td>") < html.index("<td>A&amp;B</td>")  # ranked as generate ranked them
+
+
+def test_json_export_holds_every_node_and_hypothesis():
+    tree = synthetic()
+    data = json.loads(beam_tree_json(tree))
+    assert data["nodes"] == [dataclasses.asdict(n) for n in tree.nodes]
+    assert data["hypotheses"][0]["text"] == "A&B x y" and data["model"] == "synthetic"
+    assert data["nodes"][2]["token"] == SCRIPT  # data, not markup: kept as it is
+
+
+def test_beam_8_by_40_steps_stays_readable_and_under_a_megabyte(tiny):
+    tree = beam_search_tree("The house.", model="tiny-marian", num_beams=8, max_new_tokens=40)
+    assert tree.steps == 40
+    svg = beam_tree_svg(tree)
+    assert len(svg.encode()) < 1_000_000
+    root = ET.fromstring(svg)
+    view = layout(tree)
+    assert int(root.get("width")) == view.width > 40 * COLUMN_PX  # one column per step: the box scrolls sideways
+    drawn = groups(svg, "node")
+    kept = [n for n in tree.nodes if n.kept]
+    pruned = [n for n in tree.nodes if not n.kept]
+    assert len(drawn) == len(kept) + len(pruned) - view.hidden
+    assert view.hidden > 0 and f"{view.hidden:,} more pruned candidates not drawn" in svg
+    # at most 2 pruned candidates per carried-on beam and step
+    assert len(drawn) - len(kept) <= 2 * 8 * 40
+    assert len(json.loads(beam_tree_json(tree))["nodes"]) == len(tree.nodes)

@@ -1,0 +1,66 @@
+"""The chunk viewer: every chunk drawn over the whole text, overlaps hatched, cuts marked, a row per chunk."""
+
+from __future__ import annotations
+
+import re
+
+from translator.render.chunk_view import MAX_CHUNK_ROWS, OVERLAP_STYLE, chunk_viewer
+from translator.tasks.generation import Hypothesis
+from translator.tasks.qa import Window
+from translator.tasks.translate import TranslatedChunk
+from translator.text.chunking import Chunk
+
+TEXT = "One two. Three four five. Six."
+PIECE = re.compile(r'<span style="([^"]*)"[^>]*>([^<]*)</span>')  # (style, text) of each drawn piece
+
+
+def drawing_text(html: str) -> str:
+    drawing = re.search(r'<div class="chunk-text"[^>]*>(.*?)</div>', html, re.S).group(1)
+    return re.sub(r"<[^>]+>", "", re.sub(r"<sup[^>]*>.*?</sup>", "", drawing))
+
+
+def test_the_drawing_shows_the_whole_text_and_a_row_per_chunk():
+    chunks = [Chunk(0, 0, 8, 3, 0, "One two."), Chunk(1, 9, 25, 4, 0, "Three four five.", split_inside_sentence=True)]
+    html = chunk_viewer(TEXT, chunks, limit=4)
+    assert drawing_text(html) == TEXT  # the uncovered tail too, in grey
+    assert html.count("<tr") == 3 and "3 / 4" in html and "4 / 4" in html
+    assert html.count("✂") == 3  # in the drawing, in the summary line and in the cut chunk's row
+    assert "<b>2</b> chunk(s)" in html and "largest <b>4</b> of 4 tokens" in html
+
+
+def test_overlapping_windows_are_hatched_where_they_overlap_only():
+    windows = [Window(0, 0, 16, 6, 0), Window(1, 9, 30, 6, 2)]
+    html = chunk_viewer(TEXT, windows, limit=8)
+    assert [piece for style, piece in PIECE.findall(html) if OVERLAP_STYLE in style] == ["Three f"]
+    assert "2 tokens overlap the previous chunk" in html and "overlapping the previous one" in html
+
+
+def test_outputs_sit_beside_their_source_and_a_cut_output_says_so():
+    chunk = TranslatedChunk(
+        index=0, char_start=0, char_end=8, n_tokens=3, overlap_prev=0, text="One two.",
+        hypotheses=[Hypothesis("<Eins> zwei.", -0.5)], truncated=True,
+    )  # fmt: skip
+    html = chunk_viewer("One two.", [chunk], limit=4, outputs=["<Eins> zwei."])
+    assert "<th>Output</th>" in html and "&lt;Eins&gt; zwei." in html and "<Eins>" not in html
+    assert "output hit the length or time limit" in html
+
+
+def test_highlighted_spans_are_outlined_and_marks_underlined():
+    windows = [Window(0, 0, 8, 4, 0), Window(1, 9, 30, 6, 0)]
+    html = chunk_viewer(TEXT, windows, limit=8, highlight={1}, marks=[(15, 19)])
+    rows = re.findall(r'<tr style="([^"]*)">', html)
+    assert rows == ["", "outline:2px solid #1d4ed8;"]
+    assert [piece for style, piece in PIECE.findall(html) if "box-shadow" in style] == ["four"]
+
+
+def test_a_long_plan_lists_the_first_rows_but_draws_every_chunk():
+    text = "ab " * (MAX_CHUNK_ROWS + 5)
+    chunks = [Chunk(i, 3 * i, 3 * i + 2, 1, 0, "ab") for i in range(MAX_CHUNK_ROWS + 5)]
+    html = chunk_viewer(text, chunks, limit=1)
+    assert html.count("<tr") == MAX_CHUNK_ROWS + 1
+    assert f"Showing the first {MAX_CHUNK_ROWS} of {MAX_CHUNK_ROWS + 5} chunks." in html
+    assert f">{MAX_CHUNK_ROWS + 5}</sup>" in html  # the last chunk is still numbered in the drawing
+
+
+def test_an_empty_plan_says_so():
+    assert "No chunks: the text is empty." in chunk_viewer("", [], limit=8)

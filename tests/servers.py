@@ -1,0 +1,102 @@
+"""Helpers for tests that run the app in a child process, and valid arguments for each of its endpoints.
+
+Imported by conftest and the app tests as ``servers`` (conftest puts tests/ on sys.path).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# the app under test stops generating here: a random tiny Marian rarely says </s>, and 512 tokens take seconds
+MAX_NEW_TOKENS = "24"
+
+# api name -> (valid positional arguments, index of the main text argument, index of the model argument)
+ENDPOINTS = {
+    "/translate": (["The house is new.", "tiny-marian", "fp32", 2, 1, 1.0, 0, 0], 0, 1),
+    "/answer": (
+        ["Where is the tower?", "The tower is in Paris. It is tall.", "tiny-qa", "fp32", 2, 64, 16, 10, False, "span"],
+        1,
+        2,
+    ),
+    "/summarize": (
+        [
+            "The first sentence is here. A second one follows it. The third ends the text.",
+            "tiny-bert",
+            1,
+            0.2,
+            "kmeans",
+            0,
+            600,
+            True,
+            "-2",
+        ],
+        0,
+        1,
+    ),
+    "/attention": (
+        [
+            "encoder",
+            "tiny-bert",
+            "tiny-marian",
+            "The cat sat on the mat.",
+            "",
+            1,
+            "fp32",
+            "head",
+            "encoder",
+            1,
+            [],
+            "all",
+            False,
+            False,
+            0.0,
+        ],
+        3,
+        1,
+    ),
+    "/chunks": (["One sentence. Another sentence.", "tiny-bert", 16, 0, "sentences"], 0, 1),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"the app did not listen on {port} within {timeout}s")
+
+
+def launch_app(args: list[str], env: dict[str, str] | None = None, log_path: Path | None = None):
+    """Start ``python app.py ARGS`` on a free loopback port with a small new-token cap; return (process, url)."""
+    port = free_port()
+    log = log_path.open("w") if log_path else subprocess.DEVNULL  # noqa: SIM115 (the child process writes it)
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port), *args],
+        cwd=ROOT,
+        env={**os.environ, "TRANSLATOR_MAX_NEW_TOKENS": MAX_NEW_TOKENS, **(env or {})},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_port(port, process)
+    except Exception:
+        process.kill()
+        raise
+    return process, f"http://127.0.0.1:{port}/"

@@ -1,0 +1,66 @@
+"""The Chunks tab: how a text is cut for a model's tokenizer, without running the model."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+import translator
+from translator import get_settings
+from translator.core.registry import OFFLINE_MINILM
+from translator.render.chunk_view import chunk_viewer
+from translator.render.run import notes_html, run_line
+
+from .common import MODEL_WORK, model_dropdown, registry_key, user_errors
+
+EXAMPLES = [
+    [
+        "Short sentences pack together. This one joins them.\n\nA new paragraph starts a new chunk. "
+        "Averyveryverylongwordthatnotokenizerknowsandthatmustbecutintopiecesbecauseitexceedsthelimit.",
+        16,
+        0,
+        "sentences",
+    ],
+    [
+        "Windows slide over the text with an overlap, the way question answering reads long documents. "
+        "Each window shares a few tokens with the one before it, so no answer is lost at a boundary.",
+        24,
+        8,
+        "windows",
+    ],
+]
+
+
+@user_errors(gpu=False)
+def plan_text(text: str, model: str, max_tokens: float, stride: float, mode: str) -> tuple[str, str]:
+    plan = translator.chunk_text(text, model=registry_key(model), max_tokens=max_tokens, stride=stride, mode=mode)
+    ran = "\n\n".join(filter(None, [notes_html(plan.warnings), run_line(plan)]))
+    return chunk_viewer(plan.text, plan.chunks, plan.max_tokens), ran
+
+
+def build_chunks_tab() -> None:
+    gr.Markdown(
+        "How a text is cut for a model, without running one: whole sentences packed up to the limit "
+        "(what Translate does), or token windows that overlap by the stride (what QA does)."
+    )
+    with gr.Row():
+        with gr.Column():
+            text = gr.Textbox(label="Text", lines=8, max_length=get_settings().max_chars_chunks, elem_id="chunks-input")
+            model = model_dropdown(None, OFFLINE_MINILM, label="Tokenizer of model")
+            max_tokens = gr.Slider(
+                1,
+                1024,
+                value=128,
+                step=1,
+                label="Max tokens per chunk",
+                info="Content tokens; the model adds its special tokens on top.",
+            )
+            stride = gr.Slider(0, 512, value=0, step=1, label="Stride (overlap tokens, windows mode)")
+            mode = gr.Radio(["sentences", "windows"], value="sentences", label="Mode")
+            button = gr.Button("Show chunks", variant="primary", elem_id="chunks-button")
+        with gr.Column():
+            ran = gr.Markdown()
+            viewer = gr.HTML(elem_id="chunks-viewer")
+    gr.Examples(EXAMPLES, [text, max_tokens, stride, mode])
+    button.click(
+        plan_text, [text, model, max_tokens, stride, mode], [viewer, ran], api_name="chunks", concurrency_id=MODEL_WORK
+    )

@@ -1,0 +1,118 @@
+"""The Summarize tab: sentences picked by clustering their embeddings, shown in the source, with the elbow curve."""
+
+from __future__ import annotations
+
+import gradio as gr
+from matplotlib.figure import Figure
+
+import translator
+from translator import get_settings
+from translator.core.checks import choice_arg
+from translator.core.registry import OFFLINE_MINILM
+from translator.render.figures import elbow_figure
+from translator.render.run import run_line, summary_notes
+from translator.render.spans import summary_source_html
+from translator.render.tables import SUMMARY_HEADERS, Row, summary_rows
+
+from .common import MODEL_WORK, model_picker, progress_callback, registry_key, user_errors
+
+TEXT = (
+    "Extractive summarization picks whole sentences from a text instead of writing new ones. Each sentence is "
+    "turned into a vector by a sentence encoder, so that sentences about the same topic lie close together. "
+    "The vectors are then grouped into as many clusters as the summary should have sentences. From every "
+    "cluster, the sentence nearest to its centre is taken as the voice of that topic.\n\n"
+    "The picked sentences are put back in the order of the original text, which keeps the summary readable. "
+    "Very short sentences, such as headings, and very long ones are usually left out before clustering. The "
+    "elbow curve shows how much tighter the clusters get with each extra cluster, which hints at how many "
+    "topics the text has. A summary of one sentence per topic is often the most useful length."
+)
+EXAMPLES = [[TEXT, 3, 0.2], [TEXT, 0, 0.4]]
+SENTENCE_EMBEDDING = "sentence embedding"
+LAYERS = [SENTENCE_EMBEDDING, "-1", "-2", "-3", "-4", "-6"]
+
+
+@user_errors
+def summarize_text(
+    text: str,
+    model: str,
+    num_sentences: float,
+    ratio: float,
+    algorithm: str,
+    min_length: float,
+    max_length: float,
+    use_first: bool,
+    layer: str,
+    progress: gr.Progress = gr.Progress(),  # noqa: B008 (gradio injects progress via the default)
+) -> tuple[str, str, Figure, list[Row], str, str]:
+    result = translator.summarize(
+        text,
+        model=registry_key(model, "embeddings"),
+        num_sentences=num_sentences or None,
+        ratio=ratio,
+        algorithm=algorithm,
+        min_length=min_length,
+        max_length=max_length,
+        use_first=use_first,
+        hidden=None if choice_arg("Sentence vectors", layer, LAYERS) == SENTENCE_EMBEDDING else int(layer),
+        progress=progress_callback(progress),
+    )
+    chosen = sum(s.selected for s in result.sentences)
+    return (
+        result.summary,
+        summary_source_html(text, result),
+        elbow_figure(result.elbow, chosen),
+        summary_rows(result),
+        summary_notes(result),
+        run_line(result),
+    )
+
+
+def build_summarize_tab() -> None:
+    with gr.Row():
+        with gr.Column():
+            text = gr.Textbox(
+                label="Text to summarize",
+                lines=10,
+                max_length=get_settings().max_chars_summarize,
+                elem_id="summarize-input",
+            )
+            model = model_picker("embeddings", OFFLINE_MINILM)
+            num_sentences = gr.Slider(0, 50, value=3, step=1, label="Sentences (0: use the ratio)")
+            ratio = gr.Slider(0.05, 1.0, value=0.2, step=0.05, label="Ratio of sentences to keep")
+            algorithm = gr.Radio(
+                [("k-means", "kmeans"), ("Gaussian mixture", "gmm")], value="kmeans", label="Clustering"
+            )
+            with gr.Accordion("Advanced", open=False):
+                min_length = gr.Slider(0, 200, value=40, step=1, label="Shortest sentence kept (characters)")
+                max_length = gr.Slider(50, 2000, value=600, step=10, label="Longest sentence kept (characters)")
+                use_first = gr.Checkbox(True, label="Always keep the first sentence")
+                layer = gr.Dropdown(
+                    LAYERS,
+                    value=SENTENCE_EMBEDDING,
+                    label="Sentence vectors",
+                    info="The model's sentence embedding, or the mean of one hidden layer "
+                    "(-2: second to last). Models without a sentence embedding use -2.",
+                )
+            button = gr.Button("Summarize", variant="primary", elem_id="summarize-button")
+        with gr.Column():
+            summary = gr.Textbox(label="Summary", lines=6, interactive=False, elem_id="summarize-output")
+            ran = gr.Markdown()
+            notes = gr.HTML(elem_id="summarize-notes")
+            elbow = gr.Plot(label="Elbow curve: k-means inertia by number of clusters", elem_id="summarize-elbow")
+    source = gr.HTML(label="Source with the picked sentences", elem_id="summarize-source")
+    table = gr.Dataframe(
+        headers=list(SUMMARY_HEADERS),
+        interactive=False,
+        wrap=True,
+        label="Every sentence, best rank first",
+        elem_id="summarize-table",
+    )
+    gr.Examples(EXAMPLES, [text, num_sentences, ratio])
+    inputs = [text, model, num_sentences, ratio, algorithm, min_length, max_length, use_first, layer]
+    button.click(
+        summarize_text,
+        inputs,
+        [summary, source, elbow, table, notes, ran],
+        api_name="summarize",
+        concurrency_id=MODEL_WORK,
+    )

@@ -1,0 +1,150 @@
+"""The Translate tab: text in, translation, n-best list and chunk viewer out.
+
+``build_translate_tab`` returns a TranslateTab: its inputs and a gr.State with the last TranslationResult,
+so views of the translation (beam search, compare, ...) can live in modules of their own and take it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+import translator
+from translator import TranslationResult, get_settings
+from translator.render.chunk_view import chunk_viewer
+from translator.render.run import notes_html, run_line
+from translator.render.tables import NBEST_HEADERS, Row, nbest_rows
+
+from .common import MODEL_WORK, model_picker, precision_picker, progress_callback, registry_key, user_errors
+
+EXAMPLES = [
+    [
+        "The museum was built in the last century. It stands by the river, in the old part of the city.\n\n"
+        "Every year thousands of people visit it. Most of them come for the paintings, but the building is worth "
+        "a visit too."
+    ],
+    [
+        "Machine translation models were trained on single sentences. Long documents are therefore cut into "
+        "chunks of a few sentences, translated in batches and put back together in order."
+    ],
+]
+AUTO_CHUNK = 0  # the chunk-size slider's "let translate() choose" value
+# a TranslationResult holds no arrays; kept as long as a page may sit open
+RESULT_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class TranslateTab:
+    """What other views of a translation can take from the Translate tab."""
+
+    text: gr.Textbox
+    model: gr.Dropdown
+    precision: gr.Radio
+    beams: gr.Slider
+    result: gr.State  # the last TranslationResult of this session; None before the first run
+
+
+@user_errors
+def translate_text(
+    text: str,
+    model: str,
+    precision: str,
+    num_beams: float,
+    n_best: float,
+    length_penalty: float,
+    no_repeat_ngram_size: float,
+    max_chunk_tokens: float,
+    progress: gr.Progress = gr.Progress(),  # noqa: B008 (gradio injects progress via the default)
+) -> tuple[str, str, list[Row], str, str, TranslationResult]:
+    result = translator.translate(
+        text,
+        model=registry_key(model, "translation"),
+        precision=precision,
+        num_beams=num_beams,
+        num_return_sequences=n_best,
+        length_penalty=length_penalty,
+        no_repeat_ngram_size=no_repeat_ngram_size,
+        max_chunk_tokens=None if max_chunk_tokens in (None, AUTO_CHUNK) else max_chunk_tokens,
+        progress=progress_callback(progress),
+    )
+    viewer = chunk_viewer(
+        result.source, result.chunks, result.max_chunk_tokens, outputs=[c.hypotheses[0].text for c in result.chunks]
+    )
+    return result.text, notes_html(result.warnings), nbest_rows(result.chunks), viewer, run_line(result), result
+
+
+def build_translate_tab() -> TranslateTab:
+    max_beams = get_settings().max_beams
+    with gr.Row():
+        with gr.Column():
+            text = gr.Textbox(
+                label="Text to translate",
+                lines=10,
+                max_length=get_settings().max_chars_translate,
+                elem_id="translate-input",
+            )
+            model = model_picker("translation", "opus-mt-en-de")
+            precision = precision_picker()
+            beams = gr.Slider(
+                1,
+                max_beams,
+                value=min(4, max_beams),
+                step=1,
+                label="Beams",
+                info="Beam search width; 1 is greedy decoding.",
+                elem_id="translate-beams",
+            )
+            n_best = gr.Slider(
+                1,
+                max_beams,
+                value=1,
+                step=1,
+                label="Translations per chunk (n-best)",
+                info="At most the number of beams.",
+            )
+            with gr.Accordion("Advanced", open=False):
+                length_penalty = gr.Slider(
+                    -2.0,
+                    3.0,
+                    value=1.0,
+                    step=0.1,
+                    label="Length penalty",
+                    info="Above 1 favours longer outputs, below 1 shorter ones.",
+                )
+                no_repeat = gr.Slider(
+                    0,
+                    10,
+                    value=0,
+                    step=1,
+                    label="No-repeat n-gram size",
+                    info="Forbid repeating any n-gram of this size; 0 turns it off.",
+                )
+                chunk_tokens = gr.Slider(
+                    AUTO_CHUNK,
+                    510,
+                    value=AUTO_CHUNK,
+                    step=1,
+                    label="Max chunk tokens",
+                    info="0 chooses near sentence size; capped by the model's input limit.",
+                )
+            button = gr.Button("Translate", variant="primary", elem_id="translate-button")
+        with gr.Column():
+            output = gr.Textbox(label="Translation", lines=10, interactive=False, elem_id="translate-output")
+            warnings = gr.HTML(elem_id="translate-warnings")
+            ran = gr.Markdown()
+            nbest = gr.Dataframe(
+                headers=list(NBEST_HEADERS),
+                label="N-best (best first)",
+                interactive=False,
+                wrap=True,
+                column_widths=["12%", "10%", "60%", "18%"],  # "Chunk" and "Rank" stay on one line
+            )
+    with gr.Accordion("Chunk viewer: each chunk beside its output", open=True):
+        viewer = gr.HTML(elem_id="translate-chunks")
+    gr.Examples(EXAMPLES, [text])
+    result = gr.State(None, time_to_live=RESULT_SECONDS)
+    inputs = [text, model, precision, beams, n_best, length_penalty, no_repeat, chunk_tokens]
+    outputs = [output, warnings, nbest, viewer, ran, result]
+    button.click(translate_text, inputs, outputs, api_name="translate", concurrency_id=MODEL_WORK)
+    return TranslateTab(text=text, model=model, precision=precision, beams=beams, result=result)

@@ -9,7 +9,15 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from translator import beam_search_tree
-from translator.render.beam_tree import COLUMN_PX, beam_tree_html, beam_tree_json, beam_tree_svg, layout
+from translator.render.beam_tree import (
+    COLUMN_PX,
+    MAX_STEPS,
+    beam_tree_html,
+    beam_tree_json,
+    beam_tree_svg,
+    layout,
+    render_beam_tree,
+)
 from translator.tasks.beams import BeamHypothesis, BeamNode, BeamTree, reranked
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -119,3 +127,21 @@ def test_beam_8_by_40_steps_stays_readable_and_under_a_megabyte(tiny):
     # at most 2 pruned candidates per carried-on beam and step
     assert len(drawn) - len(kept) <= 2 * 8 * 40
     assert len(json.loads(beam_tree_json(tree))["nodes"]) == len(tree.nodes)
+
+
+def test_the_ui_entry_point_gives_the_view_and_both_downloads():
+    rendered = render_beam_tree(synthetic(), length_penalty=0.0)
+    assert rendered.svg in rendered.html and rendered.svg.startswith("<svg xmlns=")
+    assert rendered.svg == beam_tree_svg(synthetic(), length_penalty=0.0)
+    assert json.loads(rendered.json)["length_penalty"] == 1.0  # the search's own; the view re-ranks
+
+
+def test_a_very_long_chain_is_drawn_up_to_the_step_cap_and_says_so():
+    steps = MAX_STEPS + 30
+    nodes = [BeamNode(0, None, 0, "<pad>", 0.0, 0.0, True, False)]
+    nodes += [BeamNode(i, i - 1, i, f"▁w{i}", -0.1, -0.1 * i, True, i == steps) for i in range(1, steps + 1)]
+    hypothesis = BeamHypothesis(node=steps, text="w", score=-0.1, logprob=-0.1 * steps, length=steps, ended=False)
+    tree = BeamTree(nodes=nodes, hypotheses=[hypothesis], model="synthetic", steps=steps)
+    svg = beam_tree_svg(tree)
+    assert len(groups(svg, "node")) == MAX_STEPS + 1
+    assert f"steps after {MAX_STEPS} not drawn" in svg

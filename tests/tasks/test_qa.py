@@ -207,25 +207,3 @@ def test_bad_input_is_one_clear_sentence(tiny, kwargs, message):
         answer(call.pop("question"), call.pop("context"), **call)
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
-
-
-def test_views_mark_overlapping_answers_and_escape_the_context():
-    from translator.render import views
-    from translator.tasks.qa import Answer, QAResult, Window
-
-    context = "<b>Paris</b> & the tower"
-    answers = [Answer("Paris", 3, 8, 0.5, 0), Answer("<b>Paris</b>", 0, 12, 0.2, 0), Answer("", 0, 0, 0.1, 0)]
-    result = QAResult(
-        answers=answers,
-        windows=[Window(0, 0, len(context), 12, 0, 9)],
-        mode="span",
-        model="tiny-qa",
-        seconds=0.1,
-        max_seq_len=64,
-    )
-    html = views.qa_context_html(context, result)
-    assert "<b>" not in html and "&lt;b&gt;" in html and "&amp; the tower" in html
-    assert html.count("<sup") == 2  # the empty "no answer" is listed, not drawn
-    assert html.index(">1</sup>") > html.index(">2</sup>")  # answer 2 starts first; answer 1 lies inside it
-    assert views.qa_answer_rows(result)[2][1] == "(no answer)"
-    assert "outline:2px solid" in views.qa_windows_html(context, result)

@@ -70,6 +70,16 @@ def test_every_sentence_has_a_rank_and_score(tiny):
     assert picked(result)[0].index == 0  # use_first
 
 
+@pytest.mark.parametrize("use_first", [True, False])
+def test_rank_follows_score_within_the_picked_and_the_rest(tiny, use_first):
+    result = summarize(TEXT, num_sentences=4, use_first=use_first)
+    ranked = sorted(result.sentences, key=lambda s: s.rank)
+    assert [s.selected for s in ranked] == [True] * 4 + [False] * (len(TOPICS) - 4)
+    for group in (ranked[:4], ranked[4:]):
+        scores = [s.score for s in group]
+        assert scores == sorted(scores, reverse=True)
+
+
 def test_ratio_sets_the_length_when_no_number_is_given(tiny):
     assert len(picked(summarize(TEXT, ratio=0.25))) == 3  # int(12 * 0.25)
     assert len(picked(summarize(TEXT, ratio=0.01))) == 1  # never less than one
@@ -88,10 +98,11 @@ def test_length_filters_report_what_they_dropped(tiny):
         assert text[d.char_start : d.char_end] == d.text and d.text not in result.summary
 
 
-def test_everything_dropped_is_an_empty_summary_with_a_reason(tiny):
-    result = summarize("Yes. No. Maybe.", min_length=40)
-    assert result.summary == "" and result.sentences == [] and len(result.dropped) == 3
-    assert "lower min_length" in result.warnings[0]
+def test_everything_filtered_out_summarizes_the_unfiltered_sentences_and_says_so(tiny):
+    result = summarize("Yes, it is. No, it is not. Maybe it is.", num_sentences=2, min_length=40)
+    assert len(picked(result)) == 2 and len(result.sentences) == 3 and result.dropped == []
+    assert result.summary and all(s.text in result.summary for s in picked(result))
+    assert "made from all of them, unfiltered" in result.warnings[0]
 
 
 def test_text_without_punctuation_is_one_sentence(tiny):

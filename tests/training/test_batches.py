@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -14,6 +15,8 @@ from translator.training.parallel_data import Pair, ParallelCorpus
 from translator.training.warmstart import warm_start
 
 
+# EncoderDecoderModel's notice with every label loss; the training loop hides it the same way
+@pytest.mark.filterwarnings("ignore:Version v4.12.0 introduces:FutureWarning")
 def test_library_collation_and_loss_equal_teacher_forcing_by_hand(toy, tmp_path):
     warm = warm_start(str(toy["bert"]))
     model, tokenizer = warm.model.eval(), warm.tokenizer  # eval: no dropout, so two forward passes agree

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ..tasks.beams import BeamHypothesis, BeamNode, BeamTree, reranked
-from .views import _short, esc
+from .markup import esc, short
 
 COLUMN_PX = 160  # one step: a node and the room its edges and score badge need
 NODE_W = 108
@@ -26,6 +26,7 @@ MARGIN_PX = 8
 BADGE_PX = 52  # room right of the last column for a finished hypothesis's rank and score
 TOKEN_CHARS = 11  # longer tokens are shortened in the drawing (their <title> has them whole)
 MAX_PRUNED_PER_BEAM = 2  # pruned candidates drawn per kept beam and step (beam 8 x 40 steps stays well under 1 MB)
+MAX_STEPS = 150  # steps drawn; a sentence needs far fewer (a 500-token chunk would make a 5 MB drawing)
 MAX_LISTED = 20  # finished hypotheses listed under the drawing (all of them are in the JSON)
 
 CSS = (
@@ -48,6 +49,7 @@ class Layout:
     shown: list[BeamNode]  # parents before children
     at: dict[int, tuple[int, int]]
     hidden: int  # pruned candidates left out
+    steps: int  # steps drawn (at most MAX_STEPS)
     width: int
     height: int
 
@@ -57,23 +59,39 @@ def layout(tree: BeamTree, max_pruned: int = MAX_PRUNED_PER_BEAM) -> Layout:
     children: dict[int, list[BeamNode]] = defaultdict(list)
     for node in tree.nodes[1:]:
         children[node.parent].append(node)
+    steps = min(tree.steps, MAX_STEPS)
     shown, at, hidden = [tree.nodes[0]], {0: (MARGIN_PX, TOP_PX)}, 0
     column = [tree.nodes[0]]
-    for step in range(1, tree.steps + 1):
-        nxt = []
+    for step in range(1, steps + 1):
+        drawn = []
         for parent in column:
             ranked = sorted(children[parent.id], key=lambda n: -n.logprob)
-            pruned = [n for n in ranked if not n.kept]
+            pruned = [n.id for n in ranked if not n.kept]
             hidden += max(0, len(pruned) - max_pruned)
-            nxt += [n for n in ranked if n.kept or n in pruned[:max_pruned]]
-        for row, node in enumerate(nxt):
+            best_pruned = set(pruned[:max_pruned])
+            drawn += [n for n in ranked if n.kept or n.id in best_pruned]
+        for row, node in enumerate(drawn):
             at[node.id] = (MARGIN_PX + step * COLUMN_PX, TOP_PX + row * ROW_PX)
-        shown += nxt
-        column = [n for n in nxt if n.kept and not n.finished]  # only carried-on beams have children
+        shown += drawn
+        column = [n for n in drawn if n.kept and not n.finished]  # only carried-on beams have children
     rows = max((y - TOP_PX) // ROW_PX + 1 for _, y in at.values())
-    return Layout(
-        shown, at, hidden, 2 * MARGIN_PX + tree.steps * COLUMN_PX + NODE_W + BADGE_PX, TOP_PX + rows * ROW_PX + 4
-    )
+    width = 2 * MARGIN_PX + steps * COLUMN_PX + NODE_W + BADGE_PX
+    return Layout(shown, at, hidden, steps, width, TOP_PX + rows * ROW_PX + 4)
+
+
+@dataclass(frozen=True)
+class RenderedTree:
+    """Everything the Beam search view shows or offers for download, for one length penalty."""
+
+    html: str  # for an HTML component: the drawing in a sideways-scrolling box, legend, notes, ranked table
+    svg: str  # standalone SVG document (the .svg download)
+    json: str  # the whole tree (the .json download)
+
+
+def render_beam_tree(tree: BeamTree, *, length_penalty: float | None = None) -> RenderedTree:
+    """The one call a UI makes: re-rank under ``length_penalty`` (default: the run's) and render every form."""
+    svg = beam_tree_svg(tree, length_penalty=length_penalty)
+    return RenderedTree(beam_tree_html(tree, length_penalty=length_penalty, svg=svg), svg, beam_tree_json(tree))
 
 
 def beam_tree_svg(tree: BeamTree, *, length_penalty: float | None = None, max_pruned: int = MAX_PRUNED_PER_BEAM) -> str:
@@ -83,15 +101,13 @@ def beam_tree_svg(tree: BeamTree, *, length_penalty: float | None = None, max_pr
     rank = {h.node: (i + 1, h) for i, h in enumerate(ranked)}
     winner = _path(tree, ranked[0].node) if ranked else set()
     view = layout(tree, max_pruned)
-    title = (
-        f"{tree.num_beams} beam(s), {tree.steps} steps, ranked with length penalty {penalty:g}"
-        + (f" (searched with {tree.length_penalty:g})" if penalty != tree.length_penalty else "")
-        + (
-            f"; {view.hidden:,} more pruned candidates not drawn (at most {max_pruned} per beam and step)"
-            if view.hidden
-            else ""
-        )
-    )
+    title = f"{tree.num_beams} beam(s), {tree.steps} steps, ranked with length penalty {penalty:g}"
+    if penalty != tree.length_penalty:
+        title += f" (searched with {tree.length_penalty:g})"
+    if view.hidden:
+        title += f"; {view.hidden:,} more pruned candidates not drawn (at most {max_pruned} per beam and step)"
+    if view.steps < tree.steps:
+        title += f"; steps after {view.steps} not drawn (the JSON export has them)"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="bt" width="{view.width}" height="{view.height}" '
         f'viewBox="0 0 {view.width} {view.height}"><style>{CSS}</style>',
@@ -100,17 +116,18 @@ def beam_tree_svg(tree: BeamTree, *, length_penalty: float | None = None, max_pr
     ]
     parts += [
         f'<text class="step" x="{MARGIN_PX + s * COLUMN_PX}" y="{TOP_PX - 8}">{f"step {s}" if s else "start"}</text>'
-        for s in range(tree.steps + 1)
+        for s in range(view.steps + 1)
     ]
     edges = sorted(view.shown[1:], key=lambda n: (n.id in winner, n.kept))  # the winner's path drawn last, on top
-    parts += [_edge(view.at[n.parent], view.at[n.id], n, n.id in winner) for n in edges if n.parent in view.at]
+    parts += [_edge(view.at[n.parent], view.at[n.id], n, n.id in winner) for n in edges]
     parts += [_node(n, view.at[n.id], rank.get(n.id), n.id in winner, tree.nodes) for n in view.shown]
     parts.append("</svg>")
     return "".join(parts)
 
 
-def beam_tree_html(tree: BeamTree, *, length_penalty: float | None = None) -> str:
-    """What the Beam search view shows: the SVG in a horizontally scrolling box, a legend and the ranked hypotheses."""
+def beam_tree_html(tree: BeamTree, *, length_penalty: float | None = None, svg: str | None = None) -> str:
+    """What the Beam search view shows: the SVG (``svg``, drawn if not given) in a sideways-scrolling box, a legend,
+    notes and the ranked hypotheses."""
     penalty = tree.length_penalty if length_penalty is None else length_penalty
     ranked = reranked(tree, penalty)
     legend = (
@@ -133,7 +150,7 @@ def beam_tree_html(tree: BeamTree, *, length_penalty: float | None = None) -> st
     return (
         f'<div class="beam-tree"><p style="margin:0 0 4px">{esc(legend)}</p>'
         f'<div style="overflow-x:auto;max-width:100%;border:1px solid #e5e7eb">'
-        f"{beam_tree_svg(tree, length_penalty=penalty)}</div>"
+        f"{svg or beam_tree_svg(tree, length_penalty=penalty)}</div>"
         + "".join(f'<p style="margin:4px 0;color:#92400e">{esc(n)}</p>' for n in notes)
         + f'<table style="border-collapse:collapse;margin-top:6px"><style>{TABLE_CSS}</style><thead><tr><th>#</th>'
         f"<th>hypothesis</th><th>score (penalty {penalty:g})</th><th>log-prob</th><th>tokens</th><th>ended</th>"
@@ -188,7 +205,7 @@ def _node(
         number, hypothesis = ranked
         tip.append(f"finished #{number}: score {hypothesis.score:.4f}" + ("" if hypothesis.ended else " (cut)"))
         badge = f'<text class="badge" x="{x + NODE_W + 3}" y="{y + 13}">#{number} {hypothesis.score:.2f}</text>'
-    label = "start" if node.parent is None else _short(node.token, TOKEN_CHARS)
+    label = "start" if node.parent is None else short(node.token, TOKEN_CHARS)
     logprob = "" if node.parent is None else f"{node.logprob:.2f}"
     classes = "node" + (" pruned" if kind == "pruned" else "") + (" win" if win else "")
     return (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..tasks.generation import TokenScore
 from ..tasks.translate import TranslationResult, _separator
-from .views import esc
+from .markup import esc
 
 WORD_STARTS = ("▁", "Ġ")  # SentencePiece and byte-level BPE mark a piece that starts a word
 CONTINUES = "##"  # WordPiece marks a piece that continues one

@@ -34,7 +34,9 @@ Prefix = tuple[int, ...]  # token ids from the decoder start token on
 
 @dataclass(frozen=True)
 class BeamNode:
-    id: int
+    """One token generate considered: a beam it kept, a finished hypothesis, or a pruned candidate."""
+
+    id: int  # its index in BeamTree.nodes
     parent: int | None  # None for the root, the decoder start token
     step: int  # tokens generated up to and including this one (the root is step 0)
     token: str  # as the tokenizer spells it, sub-word marks included ("▁Haus", "##s")
@@ -58,7 +60,9 @@ class BeamHypothesis:
 @dataclass(frozen=True, eq=False)
 class BeamTree(RunInfo):
     nodes: list[BeamNode]  # root first; a parent always comes before its children
-    hypotheses: list[BeamHypothesis]  # every hypothesis the search finished, best first (the first is translate's)
+    # every hypothesis the search finished, best first: the first num_beams are generate's n-best in its order (the
+    # first is translate()'s), the rest finished too but lost their place in it to better ones
+    hypotheses: list[BeamHypothesis]
     source: str = ""
     num_beams: int = 1
     length_penalty: float = 1.0
@@ -83,7 +87,9 @@ def beam_search_tree(
     text_arg("sentence for the beam search tree", text, get_settings().max_chars_translate)
     options = generation_options(num_beams, 1, length_penalty, no_repeat_ngram_size)
     loaded = load_model(model, "translation", precision)
-    chunks = plan_chunks(text, loaded.tokenizer, max_tokens=input_token_limit(loaded), pack=True)
+    language = loaded.spec.languages[0] if loaded.spec.languages else "en"
+    # packed up to the model's limit: any chunk translate() made, packed or not, comes back as one chunk
+    chunks = plan_chunks(text, loaded.tokenizer, max_tokens=input_token_limit(loaded), language=language, pack=True)
     if len(chunks) != 1:
         raise InputError(
             f"The beam search tree shows one chunk at a time and this text makes {len(chunks)}; "

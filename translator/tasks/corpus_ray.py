@@ -22,7 +22,7 @@ import numpy as np
 from ..core.errors import InputError
 from ..core.settings import Settings, configure, get_settings
 
-# environment the actors need as the driver has it (offline hub, caches, the app's settings)
+# environment the actors on a cluster need as the driver has it (offline hub, caches)
 PASSED_ENVIRONMENT = ("HF_HUB_OFFLINE", "HF_HOME", "HF_HUB_CACHE", "TRANSFORMERS_OFFLINE", "TOKENIZERS_PARALLELISM")
 
 
@@ -94,19 +94,20 @@ def _connect(ray: Any, address: str, local_cpus: int) -> bool:
     """
     if ray.is_initialized():
         return False
-    env = {name: os.environ[name] for name in PASSED_ENVIRONMENT if name in os.environ}
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # never report usage home: offline machines
     os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # core-worker chatter; errors still raise here
     if address == "local":
+        # the local workers inherit this process's environment; no runtime_env, so the actors can start
+        # in the workers Ray has already started
         ray.init(
             address="local",
             num_cpus=local_cpus,
             include_dashboard=False,
             logging_level=logging.ERROR,
             log_to_driver=False,
-            runtime_env={"env_vars": env},
         )
         return True
+    env = {name: os.environ[name] for name in PASSED_ENVIRONMENT if name in os.environ}
     package = str(Path(__file__).resolve().parents[1])
     ray.init(address=address, logging_level=logging.ERROR, runtime_env={"env_vars": env, "py_modules": [package]})
     return True

@@ -1,7 +1,8 @@
 """Omission flags: signs that a translated chunk lost part of its source, and the sentence-by-sentence retry.
 
 A chunk is flagged when its best translation
-- has fewer sentences than its source ("sentence_count"; each side segmented in its own language),
+- has fewer sentences than its source ("sentence_count"; the source's as the whole text was cut, the
+  output segmented in the target language),
 - is much shorter or longer than its source in characters ("length_ratio"; the band is a setting), or
 - stopped before the model ended it ("truncated").
 The flags are hints, not verdicts: a translation may merge two short sentences faithfully. They say

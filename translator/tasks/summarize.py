@@ -41,8 +41,8 @@ class ScoredSentence:
     char_start: int
     char_end: int
     selected: bool
-    rank: int  # 1 = most representative; the selected sentences come first
-    score: float  # cosine similarity to the centre of its cluster
+    rank: int  # 1 = first; the selected sentences come first, each group by score, highest first
+    score: float  # cosine similarity to the centre of its cluster (how well it speaks for its topic)
     cluster: int
 
 
@@ -111,13 +111,17 @@ def summarize(
 
     spans = sentences(text, language)
     kept = [span for span in spans if min_length <= len(span.text) <= max_length]
+    notes: list[str] = []
+    if spans and not kept:
+        # an empty summary helps no one (bert-extractive-summarizer's issues #29, #150): use every sentence
+        notes.append(
+            f"All {len(spans)} sentences are outside the length limits ({min_length} to {max_length} "
+            "characters), so the summary was made from all of them, unfiltered."
+        )
+        kept = spans
     kept_indices = {span.index for span in kept}
     dropped = [_dropped(span, min_length, max_length) for span in spans if span.index not in kept_indices]
     if not kept:
-        note = (
-            f"All {len(spans)} sentences are outside the length limits ({min_length} to {max_length} "
-            "characters), so there is nothing to summarize; lower min_length or raise max_length."
-        )
         return SummaryResult(
             summary="",
             sentences=[],
@@ -126,10 +130,9 @@ def summarize(
             algorithm=algorithm,
             model=model,
             seconds=time.perf_counter() - started,
-            warnings=(note,),
+            warnings=("The text has no sentences to summarize.",),
         )
 
-    notes: list[str] = []
     k = _summary_length(len(kept), num_sentences, ratio, notes)
     vectors, loaded, how = _embed([span.text for span in kept], model, hidden, precision, progress)
     report(progress, 0.9, "Clustering sentences")
@@ -232,10 +235,11 @@ def _pick(affinity: np.ndarray, labels: np.ndarray, k: int, use_first: bool) -> 
 
 
 def _score(kept: list[Span], labels: np.ndarray, affinity: np.ndarray, picked: list[int]) -> list[ScoredSentence]:
-    """Every kept sentence with its cluster and score; ranks: the picks in pick order, then by score."""
+    """Every kept sentence with its cluster and score. Rank: the picked sentences first, then the others;
+    within each group by score, highest first, so a better rank never has a lower score in its group."""
     scores = affinity[np.arange(len(kept)), labels]
-    rest = sorted((i for i in range(len(kept)) if i not in picked), key=lambda i: -scores[i])
-    rank = {i: r for r, i in enumerate([*picked, *rest], start=1)}
+    order = sorted(range(len(kept)), key=lambda i: (i not in picked, -scores[i]))
+    rank = {i: r for r, i in enumerate(order, start=1)}
     return [
         ScoredSentence(
             span.index,

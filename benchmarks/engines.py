@@ -1,0 +1,203 @@
+"""translate() on each engine, and raw CTranslate2 as the ceiling, on a ~2,000-word document at beam 4.
+
+An opus-mt-en-de-sized Marian (d_model 512, 6+6 layers, 8 heads, FFN 2048, vocabulary 58,101 ending in
+<pad>, as CTranslate2's converter requires) with random weights. End-of-sequence is suppressed (both
+engines honour the generation config's ``suppress_tokens``) and the new-token ceiling is ``--new-tokens``,
+so every sentence generates exactly that many tokens on every side: the same arithmetic. One sentence per
+chunk (translate()'s default). Rounds alternate (each round runs every variant once); the best round
+counts. Raw CTranslate2 is one ``translate_batch`` over the same source tokens with the same options,
+without our chunking, batching, token bookkeeping or decoding.
+
+    .venv/bin/python benchmarks/engines.py [--words 2000] [--sentences N] [--repeats 3] [--threads 2]
+
+``--bert2bert`` instead times a bert2bert_L-24-sized model (random weights): transformers fp32 and 4-bit,
+CTranslate2 int8, on a ~300-word text at beam 4.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import sacrebleu
+import torch
+from transformers import GenerationConfig
+
+ROOT = Path(__file__).resolve().parent
+sys.path[:0] = [str(ROOT.parent), str(ROOT.parent / "tests"), str(ROOT)]
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import builders  # noqa: E402
+from translate_long import OPUS_MT_EN_DE, build_document  # noqa: E402
+
+import translator  # noqa: E402
+from translator import get_settings, load_model, translate  # noqa: E402
+from translator.tasks.engines import ctranslate2 as fast  # noqa: E402
+from translator.text.segment import sentences  # noqa: E402
+
+
+def build_model(folder: Path) -> Path:
+    builders.build_marian(folder, **OPUS_MT_EN_DE, pad_last=True)
+    config = GenerationConfig.from_pretrained(folder)
+    config.forced_eos_token_id = None
+    config.suppress_tokens = [config.eos_token_id]  # fixed output length: every row runs to its cap
+    config.save_pretrained(folder)
+    return folder
+
+
+def document(words: int, count: int | None) -> str:
+    """The document, or its first ``count`` sentences (to fit a time budget)."""
+    text = build_document(words)
+    return text if count is None else " ".join(s.text for s in sentences(text)[:count])
+
+
+def raw_call(translator_: object, sources: list[list[str]], new_tokens: int, beams: int) -> Callable[[], list[str]]:
+    """One translate_batch over every sentence: what a CTranslate2 user writes, the ceiling for our engine."""
+
+    def run() -> list[str]:
+        results = translator_.translate_batch(
+            sources,
+            beam_size=beams,
+            max_decoding_length=new_tokens,
+            suppress_sequences=[["</s>"]],
+            max_input_length=0,
+        )
+        return [" ".join(r.hypotheses[0]) for r in results]
+
+    return run
+
+
+def timed_rounds(variants: dict[str, Callable[[], object]], repeats: int) -> tuple[dict[str, list[float]], dict]:
+    """Each round runs every variant once (alternating, so a noisy spell hits them alike)."""
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    last: dict[str, object] = {}
+    for round_ in range(repeats):
+        for name, run in variants.items():
+            started = time.perf_counter()
+            last[name] = run()
+            times[name].append(time.perf_counter() - started)
+            print(f"  round {round_ + 1}: {name} {times[name][-1]:.1f} s", file=sys.stderr, flush=True)
+    return times, last
+
+
+def marian(args: argparse.Namespace) -> None:
+    translator.configure(
+        get_settings().replace(
+            offline=True, max_generate_seconds=3_600.0, max_new_tokens=args.new_tokens, ctranslate2_dir=args.cache
+        )
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        model = str(build_model(Path(tmp) / "marian-opus-size"))
+        text = document(args.words, args.sentences)
+
+        def ours(engine: str, precision: str) -> Callable[[], object]:
+            return lambda: translate(text, model=model, num_beams=args.beams, engine=engine, precision=precision)
+
+        load_model(model, "translation", "fp32")  # every model loaded (and converted) before the clock starts
+        f32, i8 = fast.load(model, "fp32"), fast.load(model, "auto")
+        encoded = f32.tokenizer([s.text for s in sentences(text)])["input_ids"]
+        sources = [[f32.model.vocabulary[i] for i in ids] for ids in encoded]
+        variants = {
+            "translate(engine='transformers'), fp32": ours("transformers", "fp32"),
+            "translate(engine='ctranslate2'), float32": ours("ctranslate2", "fp32"),
+            "translate(engine='ctranslate2'), int8": ours("ctranslate2", "auto"),
+            "raw translate_batch, float32": raw_call(f32.model.translator, sources, args.new_tokens, args.beams),
+            "raw translate_batch, int8": raw_call(i8.model.translator, sources, args.new_tokens, args.beams),
+        }
+        times, last = timed_rounds(variants, args.repeats)
+    names = list(variants)
+    reference, full, eight = (last[n] for n in names[:3])
+    assert all(c.new_tokens == args.new_tokens for r in (reference, full, eight) for c in r.chunks)
+    best = {name: min(runs) for name, runs in times.items()}
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads, load average at start {args.load:.1f}"
+    )
+    print(
+        f"document: {args.words:,} words{' (first sentences)' if args.sentences else ''}, "
+        f"{len(reference.chunks)} sentences (one per chunk); beam {args.beams}; "
+        f"{args.new_tokens} tokens each; model: Marian d512 6+6 layers vocab 58,101, random weights; "
+        f"best of {args.repeats} alternating rounds"
+    )
+    print()
+    print("| way | precision | seconds (best) | all rounds | vs transformers | vs raw CTranslate2 | footprint |")
+    print("|---|---|---|---|---|---|---|")
+    raw = {"float32": best[names[3]], "int8": best[names[4]]}
+    sizes = {names[0]: reference.footprint_bytes, names[1]: full.footprint_bytes, names[2]: eight.footprint_bytes}
+    sizes |= {names[3]: full.footprint_bytes, names[4]: eight.footprint_bytes}
+    for name in names:
+        precision = "fp32" if "transformers" in name else name.rsplit(" ", 1)[-1]
+        ceiling = f"{best[name] / raw[precision]:.2f}x" if "translate(" in name and precision in raw else ""
+        print(
+            f"| {name} | {precision} | {best[name]:.1f} | {' / '.join(f'{t:.1f}' for t in times[name])} | "
+            f"{best[names[0]] / best[name]:.2f}x | {ceiling} | {sizes[name] / 2**20:,.0f} MB |"
+        )
+    same = sum(a.hypotheses[0].text == b.hypotheses[0].text for a, b in zip(reference.chunks, full.chunks, strict=True))
+    chrf = sacrebleu.corpus_chrf(
+        [c.hypotheses[0].text for c in eight.chunks], [[c.hypotheses[0].text for c in full.chunks]]
+    )
+    print()
+    print(f"outputs: CTranslate2 float32 = transformers on {same}/{len(full.chunks)} sentences; ", end="")
+    print(f"int8 against float32: chrF {chrf.score:.1f}")
+
+
+def bert2bert(args: argparse.Namespace) -> None:
+    """A bert2bert_L-24-sized EncoderDecoderModel (random weights): seconds and footprint per engine/precision."""
+    translator.configure(get_settings().replace(offline=True, max_generate_seconds=3_600.0, ctranslate2_dir=args.cache))
+    with tempfile.TemporaryDirectory() as tmp:
+        model = str(
+            builders.build_bert2bert(
+                Path(tmp) / "bert2bert-l24", hidden=1024, layers=24, heads=16, intermediate=4096, vocab_size=50_358
+            )
+        )
+        text = document(300, None)
+        fast.load(model, "auto")  # converted before the clock starts
+        variants = {
+            "transformers, fp32": lambda: translate(
+                text, model=model, num_beams=4, engine="transformers", precision="fp32"
+            ),
+            "transformers, 4bit": lambda: translate(
+                text, model=model, num_beams=4, engine="transformers", precision="4bit"
+            ),
+            "ctranslate2, int8": lambda: translate(
+                text, model=model, num_beams=4, engine="ctranslate2", precision="auto"
+            ),
+        }
+        times, last = timed_rounds(variants, args.repeats)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads")
+    print("document: 300 words; beam 4; model: BERT2BERT 24+24 layers, hidden 1024, vocab 50,358, random weights")
+    print()
+    print("| way | seconds (best) | all rounds | footprint | generated tokens |")
+    print("|---|---|---|---|---|")
+    for name, result in last.items():
+        rounds = " / ".join(f"{t:.1f}" for t in times[name])
+        tokens = sum(c.new_tokens for c in result.chunks)
+        print(f"| {name} | {min(times[name]):.1f} | {rounds} | {result.footprint_bytes / 2**20:,.0f} MB | {tokens:,} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--words", type=int, default=2_000)
+    parser.add_argument("--sentences", type=int, help="only the document's first N sentences (to fit a time budget)")
+    parser.add_argument("--beams", type=int, default=4)
+    parser.add_argument("--new-tokens", type=int, default=32, help="tokens every sentence generates, on every side")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2, help="torch and CTranslate2 threads")
+    parser.add_argument("--cache", help="folder for converted models (default: a temporary one)")
+    parser.add_argument("--bert2bert", action="store_true", help="time the bert2bert_L-24-sized model instead")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)  # CTranslate2 takes torch's thread count (engines/ctranslate2.py)
+    args.load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as cache:
+        args.cache = args.cache or cache
+        (bert2bert if args.bert2bert else marian)(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -93,28 +93,37 @@ from starlette.middleware import Middleware  # noqa: E402
 
 from translator.serving.middleware import UVICORN_TRUST_NO_PROXY, RateLimitMiddleware  # noqa: E402
 from ui.attention import build_attention_tab  # noqa: E402
+from ui.beam_view import build_beam_view  # noqa: E402
 from ui.chunks import build_chunks_tab  # noqa: E402
-from ui.common import status_line  # noqa: E402
+from ui.common import CSS, Studio, status_line  # noqa: E402
+from ui.compare_view import build_compare_view  # noqa: E402
+from ui.confidence_view import build_confidence_view  # noqa: E402
 from ui.qa import build_qa_tab  # noqa: E402
 from ui.summarize import build_summarize_tab  # noqa: E402
 from ui.translate import build_translate_tab  # noqa: E402
 
 
-def build_demo() -> gr.Blocks:
-    with gr.Blocks(title=TITLE) as blocks:
+def build_demo() -> Studio:
+    with Studio(title=TITLE) as blocks:
         gr.Markdown(f"# {TITLE}\nTranslate, answer, summarize and look inside BERT-family models.")
-        status = gr.Markdown(status_line())
+        status = gr.Markdown(status_line(), label="Status", elem_id="status-line")
         with gr.Tabs():
             with gr.Tab("Translate", id="translate"):
-                build_translate_tab()  # views of its result (ui/<view>.py) take the TranslateTab it returns
+                translate_tab = build_translate_tab()  # views of its result (ui/<view>.py) take it
+                build_confidence_view(translate_tab)
+                build_beam_view(translate_tab)
+                build_compare_view(translate_tab)
             with gr.Tab("Question answering", id="qa"):
-                build_qa_tab()
+                answered = build_qa_tab()
             with gr.Tab("Summarize", id="summarize"):
-                build_summarize_tab()
+                summarized = build_summarize_tab()
             with gr.Tab("Attention", id="attention"):
-                build_attention_tab()
+                attended = build_attention_tab()
             with gr.Tab("Chunks", id="chunks"):
-                build_chunks_tab()
+                chunked = build_chunks_tab()
+        # a run may load a model: the status line says so at once, whether the run worked or not
+        for run in (translate_tab.translated, answered, summarized, attended, chunked):
+            run.then(status_line, None, status, api_visibility="private", queue=False, show_progress="hidden")
         refresh = gr.Button("Refresh status", size="sm")
         refresh.click(status_line, None, status, api_name="status", queue=False)
         blocks.load(status_line, None, status, api_name=False, queue=False)  # fresh on every page load
@@ -142,8 +151,9 @@ def launch(blocks: gr.Blocks, how: Launch) -> None:
         auth=how.auth or None,
         show_error=False,
         enable_monitoring=False,
-        max_file_size="1mb",
+        max_file_size=settings.max_upload_bytes,  # the Translate tab's file upload; translate_document checks it too
         footer_links=["api"],
+        css=CSS,
         app_kwargs={"middleware": [rate_limit]},
     )
 

@@ -1,13 +1,15 @@
-"""``python -m translator download [keys...]``: fetch registry models for offline use.
+"""Commands of the translator package, run as: .venv/bin/python -m translator COMMAND
 
-``python -m translator finetune CORPUS --output DIR``: warm-start a BERT2BERT translator from BERT
-checkpoints and fine-tune it on a parallel corpus (also under ``accelerate launch -m translator finetune``).
+download [keys...]: fetch registry models for offline use.
 
-``python -m translator convert KEY... [--quantization int8]``: convert translation models for CTranslate2
-ahead of their first use (translate() converts on first use otherwise).
+finetune CORPUS --output DIR: warm-start a BERT2BERT translator from BERT checkpoints and fine-tune it on a
+parallel corpus (also under "accelerate launch -m translator finetune").
 
-``python -m translator translate INPUT... -o OUT --model KEY [--beams N] [--ray [ADDRESS]]``: translate
-files and corpora into the same formats; Ctrl-C and the same command again resume where it stopped.
+convert KEY... [--quantization int8]: convert translation models for CTranslate2 ahead of their first use
+(translate() converts on first use otherwise).
+
+translate INPUT... -o OUT --model KEY [--beams N] [--ray [ADDRESS]]: translate files and corpora into the same
+formats; Ctrl-C and the same command again resume where it stopped.
 """
 
 from __future__ import annotations
@@ -50,7 +52,10 @@ def _add_finetune(commands) -> None:
         "finetune",
         help="warm-start a BERT2BERT translator from BERT checkpoints and fine-tune it",
         description="Warm-start a BERT2BERT encoder-decoder from BERT checkpoints and fine-tune it on a parallel "
-        "corpus; the output directory works with the app (--registry DIR/registry-entry.toml).",
+        "corpus; the output directory works with the app (--registry DIR/registry-entry.toml). The default "
+        "encoder (all-MiniLM-L6-v2) is uncased: its tokenizer lower-cases and strips accents, so the model writes "
+        "lower-case, accent-free text ('brucke' for 'Brücke'); name a cased checkpoint with --encoder "
+        "(e.g. bert-base-cased, or bert-base-multilingual-cased for non-English targets) to keep case and accents.",
     )
 
     def add(*names: str, **options) -> None:
@@ -60,7 +65,12 @@ def _add_finetune(commands) -> None:
 
     add("corpus", help="parallel corpus: .tsv, .csv or .jsonl with a source and a target column")
     add("--output", dest="output_dir", required=True, help="directory for the model, checkpoints and model card")
-    add("--encoder", default=default["encoder"], help="encoder checkpoint: registry key, hub id or BERT directory")
+    add(
+        "--encoder",
+        default=default["encoder"],
+        help="encoder checkpoint: registry key, hub id or BERT directory; an uncased one (the default) writes "
+        "lower-case, accent-free text",
+    )
     add("--decoder", default=None, help="decoder checkpoint (default: the encoder's)")
     add("--share", action="store_true", help="share encoder and decoder weights (BERT2BERT-share)")
     add("--source-column", default=default["source_column"], help="source column (header name or JSON key)")
@@ -205,7 +215,9 @@ def _translate(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m translator", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m translator", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     download = commands.add_parser("download", help="fetch registry models (safetensors and configs only)")
     download.add_argument("keys", nargs="*", help="registry keys; none means every hub model in the registry")

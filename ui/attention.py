@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import gradio as gr
+from gradio.context import Context
 
 import translator
 from translator import AttentionResult, InputError, TranslationAttention, get_settings
@@ -21,7 +22,15 @@ from translator.render.run import run_line
 from translator.tasks.attention import PAIR_FILTERS
 from translator.tasks.attention_select import AttentionOptions, attention_shape, fitted
 
-from .common import MODEL_WORK, model_picker, precision_picker, progress_callback, registry_key, user_errors
+from .common import (
+    MODEL_WORK,
+    long_textbox,
+    model_picker,
+    precision_picker,
+    progress_callback,
+    registry_key,
+    user_errors,
+)
 
 MODES = [
     ("Encoder: one text or a sentence pair", "encoder"),
@@ -34,6 +43,7 @@ VIEW_CHOICES = [
     ("Rollout", "rollout"),
     ("Alignment (translation)", "alignment"),
 ]
+TRANSLATION_ONLY_VIEWS = ("alignment",)
 KIND_CHOICES = [
     ("Encoder self-attention", "encoder"),
     ("Decoder self-attention", "decoder"),
@@ -48,6 +58,15 @@ HINT = "<p>Press <b>Show attention</b> to compute the attention; the view option
 # a 512-token result is 75-400 MB of float32; dropped 30 minutes after it was computed
 RESULT_SECONDS = 1800
 VIEW_CONTROLS = ("view", "kind", "layer", "heads", "pair", "word_level", "hide_special", "min_weight")
+
+
+class HeadBoxes(gr.CheckboxGroup):
+    """Head numbers as check boxes, typed as integers in the API (gradio types every CheckboxGroup as strings)."""
+
+    def api_info(self) -> dict[str, Any]:
+        info = super().api_info()
+        info["items"] = {"type": "integer", "minimum": 1}  # an enum would show as quoted literals
+        return info
 
 
 def view_options(controls: Mapping[str, Any]) -> AttentionOptions:
@@ -71,9 +90,9 @@ def compute_attention(
     encoder_model: str,
     translation_model: str,
     text: str,
-    text_pair: str,
-    num_beams: float,
-    precision: str,
+    text_pair: str = "",
+    num_beams: float = 1,
+    precision: str = "auto",
     progress: gr.Progress = gr.Progress(),  # noqa: B008 (gradio injects progress via the default)
     **controls: Any,
 ) -> tuple[AttentionResult | TranslationAttention, str, str]:
@@ -106,10 +125,10 @@ def redraw_attention(result: AttentionResult | TranslationAttention | None, **co
 
 
 @user_errors(gpu=False)
-def export_attention(result: AttentionResult | TranslationAttention | None, **controls: Any) -> list[str]:
+def export_attention(result: AttentionResult | TranslationAttention | None, **controls: Any) -> Any:
     if result is None:
         raise InputError("Press “Show attention” first; the export saves the view on screen.")
-    return [str(path) for path in export_view(result, fitted(view_options(controls), result))]
+    return shown_files([str(path) for path in export_view(result, fitted(view_options(controls), result))])
 
 
 def fit_attention_controls(
@@ -126,35 +145,36 @@ def fit_attention_controls(
     )
 
 
-def show_mode(mode: str) -> tuple[Any, ...]:
-    """Encoder mode shows the encoder models, sentence B and the pair filter; translation mode the rest."""
+def show_mode(mode: str, view: str) -> tuple[Any, ...]:
+    """Encoder mode shows the encoder models, sentence B and the pair filter; translation mode the rest. The
+    view radio offers only the views the mode has (no alignment without a translation)."""
     translating = mode == "translation"
+    views = [(label, value) for label, value in VIEW_CHOICES if translating or value not in TRANSLATION_ONLY_VIEWS]
     return (
         gr.Column(visible=not translating),
         gr.Column(visible=translating),
         gr.Textbox(visible=not translating),
         gr.Radio(visible=translating),
         gr.Radio(visible=not translating),
+        gr.Radio(choices=views, value=view if view in [value for _, value in views] else "head"),
     )
 
 
-def build_attention_tab() -> None:
+def shown_files(paths: list[str]) -> Any:
+    """The Downloads box, shown only once it holds an export."""
+    return gr.File(value=paths, visible=bool(paths))
+
+
+def build_attention_tab() -> gr.events.Dependency:
+    """The tab's components; returns the Show attention click (app.py refreshes the status line after it)."""
     settings = get_settings()
     with gr.Row():
         with gr.Column(scale=2):
             mode = gr.Radio(MODES, value="encoder", label="Mode", elem_id="attention-mode")
-            text = gr.Textbox(
-                label="Text (sentence A, or the source to translate)",
-                lines=4,
-                max_length=settings.max_chars_attention,
-                elem_id="attention-text",
+            text = long_textbox(
+                "Text (sentence A, or the source to translate)", settings.max_chars_attention, "attention-text", 4
             )
-            text_pair = gr.Textbox(
-                label="Sentence B (optional)",
-                lines=2,
-                max_length=settings.max_chars_attention,
-                elem_id="attention-text-pair",
-            )
+            text_pair = gr.Textbox("", label="Sentence B (optional)", lines=2, elem_id="attention-text-pair")
             with gr.Column(visible=True, elem_id="attention-encoder-model") as encoder_column:
                 encoder_model = model_picker("encoder", OFFLINE_MINILM)
             with gr.Column(visible=False, elem_id="attention-translation-model") as translation_column:
@@ -171,10 +191,15 @@ def build_attention_tab() -> None:
             precision = precision_picker()
             button = gr.Button("Show attention", variant="primary", elem_id="attention-button")
         with gr.Column(scale=3):
-            view = gr.Radio(VIEW_CHOICES, value="head", label="View", elem_id="attention-view-choice")
+            view = gr.Radio(
+                VIEW_CHOICES,  # all for the API; a page gets its mode's views (show_mode, on load and on change)
+                value="head",
+                label="View",
+                elem_id="attention-view-choice",
+            )
             kind = gr.Radio(KIND_CHOICES, value="cross", label="Attention", visible=False)
             layer = gr.Slider(1, 12, value=1, step=1, precision=0, label="Layer", elem_id="attention-layer")
-            heads = gr.CheckboxGroup(
+            heads = HeadBoxes(
                 list(range(1, 13)), value=[], label="Heads (none ticked = all heads)", elem_id="attention-heads"
             )
             pair = gr.Radio(
@@ -184,23 +209,29 @@ def build_attention_tab() -> None:
                 info="A->B: sentence A's tokens attending to sentence B's.",
             )
             with gr.Row():
-                word_level = gr.Checkbox(label="Merge sub-word pieces into words")
+                word_level = gr.Checkbox(
+                    label="Merge sub-word pieces into words (as written: split at spaces, punctuation attached)"
+                )
                 hide_special = gr.Checkbox(label="Hide special tokens ([CLS], [SEP], </s>…)")
             min_weight = gr.Slider(0.0, 0.5, value=0.02, step=0.01, label="Head view: hide links below this weight")
-    ran = gr.Markdown()
-    shown = gr.HTML(HINT, elem_id="attention-view", padding=False)
+    ran = gr.Markdown(label="What ran")
+    shown = gr.HTML(HINT, label="Attention view", elem_id="attention-view", padding=False)
     with gr.Row():
         export = gr.Button("Export this view (PNG, SVG, JSON, raw .npz)", size="sm", elem_id="attention-export")
-        files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="attention-files")
+        files = gr.File(
+            label="Downloads", file_count="multiple", interactive=False, visible=False, elem_id="attention-files"
+        )
     gr.Examples(EXAMPLES, [mode, text, text_pair])
     result = gr.State(None, time_to_live=RESULT_SECONDS)
 
-    mode.change(
+    gr.on(
+        [mode.change, Context.root_block.load],
         show_mode,
-        mode,
-        [encoder_column, translation_column, text_pair, kind, pair],
+        [mode, view],
+        [encoder_column, translation_column, text_pair, kind, pair, view],
         api_visibility="private",
         queue=False,
+        show_progress="hidden",
     )
     controls = dict(
         zip(VIEW_CONTROLS, [view, kind, layer, heads, pair, word_level, hide_special, min_weight], strict=True)
@@ -212,14 +243,18 @@ def build_attention_tab() -> None:
         "api_visibility": "private",
         "queue": False,
     }
-    button.click(
+    computed = button.click(
         compute_attention,
         [mode, encoder_model, translation_model, text, text_pair, beams, precision],
         [result, shown, ran],
         inputs_kwargs=controls,
         api_name="attention",
         concurrency_id=MODEL_WORK,
-    ).success(**fit)
+        show_progress_on=shown,  # one progress bar, not one over every pane
+    )
+    computed.success(**fit)
+    # a new computation makes the last export stale: clear and hide the Downloads box
+    button.click(lambda: shown_files([]), None, files, api_visibility="private", queue=False)
     gr.on(
         [control.input for control in controls.values()],
         redraw_attention,
@@ -237,3 +272,4 @@ def build_attention_tab() -> None:
         api_name="attention_export",
         api_visibility="private",
     )
+    return computed

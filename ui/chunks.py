@@ -10,7 +10,7 @@ from translator.core.registry import OFFLINE_MINILM
 from translator.render.chunk_view import chunk_viewer
 from translator.render.run import notes_html, run_line
 
-from .common import MODEL_WORK, model_dropdown, registry_key, user_errors
+from .common import MODEL_WORK, long_textbox, model_dropdown, registry_key, user_errors
 
 EXAMPLES = [
     [
@@ -37,30 +37,46 @@ def plan_text(text: str, model: str, max_tokens: float, stride: float, mode: str
     return chunk_viewer(plan.text, plan.chunks, plan.max_tokens), ran
 
 
-def build_chunks_tab() -> None:
+def stride_for_mode(mode: str, stride: float) -> gr.Slider:
+    windows = mode == "windows"
+    return gr.Slider(interactive=windows, value=stride if windows else 0)
+
+
+def build_chunks_tab() -> gr.events.Dependency:
+    """The tab's components; returns the Show chunks click (app.py refreshes the status line after it)."""
     gr.Markdown(
         "How a text is cut for a model, without running one: whole sentences packed up to the limit "
         "(what Translate does), or token windows that overlap by the stride (what QA does)."
     )
     with gr.Row():
         with gr.Column():
-            text = gr.Textbox(label="Text", lines=8, max_length=get_settings().max_chars_chunks, elem_id="chunks-input")
+            text = long_textbox("Text", get_settings().max_chars_chunks, "chunks-input", lines=8)
             model = model_dropdown(None, OFFLINE_MINILM, label="Tokenizer of model")
             max_tokens = gr.Slider(
                 1,
                 1024,
                 value=128,
                 step=1,
+                precision=0,
                 label="Max tokens per chunk",
                 info="Content tokens; the model adds its special tokens on top.",
             )
-            stride = gr.Slider(0, 512, value=0, step=1, label="Stride (overlap tokens, windows mode)")
             mode = gr.Radio(["sentences", "windows"], value="sentences", label="Mode")
+            stride = gr.Slider(
+                0, 512, value=0, step=1, precision=0, label="Stride (overlap tokens, windows mode)", interactive=False
+            )
+            # stride means nothing to whole sentences: off (and 0) in sentences mode
+            mode.change(stride_for_mode, [mode, stride], stride, api_visibility="private", queue=False)
             button = gr.Button("Show chunks", variant="primary", elem_id="chunks-button")
         with gr.Column():
-            ran = gr.Markdown()
-            viewer = gr.HTML(elem_id="chunks-viewer")
+            ran = gr.Markdown(label="What ran")
+            viewer = gr.HTML(label="Chunk viewer", elem_id="chunks-viewer")
     gr.Examples(EXAMPLES, [text, max_tokens, stride, mode])
-    button.click(
-        plan_text, [text, model, max_tokens, stride, mode], [viewer, ran], api_name="chunks", concurrency_id=MODEL_WORK
+    return button.click(
+        plan_text,
+        [text, model, max_tokens, stride, mode],
+        [viewer, ran],
+        api_name="chunks",
+        concurrency_id=MODEL_WORK,
+        show_progress_on=viewer,
     )

@@ -12,7 +12,7 @@ import torch
 
 from translator import InputError, TranslatorError, get_cache, get_registry, get_settings, is_available
 from translator.core.cache import free_memory
-from translator.core.loading import device_and_name
+from translator.core.loading import device_and_name, hub_reachable
 from translator.core.results import Progress
 from translator.core.settings import PRECISIONS
 
@@ -64,9 +64,10 @@ def user_errors(handler: Handler | None = None, *, gpu: bool = True) -> Any:
 
 
 def error_text(exc: Exception) -> str:
-    """A backend message made safe for gradio's toast, which renders it as HTML: messages can quote what a
-    caller sent (``not '<img ...>'``), so ``&`` and ``<`` are escaped and no markup survives."""
-    return str(exc).replace("&", "&amp;").replace("<", "&lt;")
+    """A backend message as plain text for gradio's toast, which renders it as HTML: messages can quote what a
+    caller sent (``not '<img ...>'``), so ``&`` and ``<`` are escaped and no markup survives; Markdown code
+    quotes are dropped, since the toast shows them raw."""
+    return str(exc).replace("&", "&amp;").replace("<", "&lt;").replace("`", "")
 
 
 def progress_callback(progress: gr.Progress) -> Progress:
@@ -89,11 +90,20 @@ def availability(key: str, task: str) -> str:
     return f"{'✅' if ok else '⚠️'} `{key}`: {reason}"
 
 
+def runnable_default(task: str, default: str | None) -> str | None:
+    """The model a picker starts on: ``default`` if it can run now, else the first listed one that can (a
+    fine-tuned model from --registry wins over a hub model that is not cached offline), else ``default``."""
+    keys = get_registry().keys(task)
+    candidates = ([default] if default in keys else []) + [key for key in keys if key != default]
+    ready = next((key for key in candidates if is_available(key, task)[0]), None)
+    return ready or (default if default in keys else (keys[0] if keys else None))
+
+
 def model_dropdown(task: str | None, default: str | None, label: str = "Model") -> gr.Dropdown:
-    """A dropdown of the registry's models for ``task`` (all of them when None), on ``default`` if listed."""
+    """A dropdown of the registry's models for ``task`` (all of them when None), on one that can run now."""
     specs = get_registry().for_task(task) if task else list(get_registry())
     keys = [spec.key for spec in specs]
-    value = default if default in keys else (keys[0] if keys else None)
+    value = runnable_default(task, default) if task else (default if default in keys else (keys[0] if keys else None))
     return gr.Dropdown(choices=[(spec.label, spec.key) for spec in specs], value=value, label=label, interactive=True)
 
 
@@ -106,15 +116,106 @@ def model_picker(task: str, default: str | None) -> gr.Dropdown:
     return dropdown
 
 
+def can_run(task: str) -> bool:
+    """Whether any listed model for ``task`` can run now."""
+    return any(is_available(key, task)[0] for key in get_registry().keys(task))
+
+
+def no_model_panel(task: str, what: str) -> gr.Markdown:
+    """The one short panel a tab shows at its top when none of its models can run here, with the ways out."""
+    return gr.Markdown(
+        f"**No {what} model can run on this machine yet** (the hub is not reachable and none is cached). "
+        "Three ways out:\n"
+        "1. On a machine with the hub: `.venv/bin/python -m translator download opus-mt-en-de` "
+        "(then copy the Hugging Face cache here).\n"
+        "2. Fine-tune your own, offline: "
+        "`.venv/bin/python -m translator finetune pairs.tsv --output models/my-en-xx`.\n"
+        "3. Start the app with a model you have: "
+        "`.venv/bin/python app.py --registry models/my-en-xx/registry-entry.toml`.",
+        elem_classes=["no-model-panel"],
+        elem_id=f"{task}-no-model",
+    )
+
+
+def long_textbox(label: str, limit: int, elem_id: str, lines: int = 10) -> gr.Textbox:
+    """A text box with a live character counter against ``limit`` under it. The box itself cuts nothing (a
+    browser cut is silent): the server refuses over-limit text with the limit in its message."""
+    box = gr.Textbox(label=label, lines=lines, elem_id=elem_id)
+    counter = gr.HTML(counter_html(0, limit), elem_id=f"{elem_id}-count", elem_classes=["char-count"], padding=False)
+    # counted in the browser (fn=None, js only): no request per keystroke
+    box.change(None, box, counter, js=COUNTER_JS.replace("LIMIT", str(limit)), api_visibility="private", queue=False)
+    return box
+
+
+def counter_html(length: int, limit: int) -> str:
+    return f"<span>{length:,} / {limit:,} characters</span>"
+
+
+COUNTER_JS = """(text) => {
+  const n = (text || "").length, limit = LIMIT, f = (x) => x.toLocaleString("en-US");
+  return n > limit
+    ? `<span class="over">${f(n)} / ${f(limit)} characters: ${f(n - limit)} over the limit; shorten the text`
+      + ` or the server will refuse it</span>`
+    : `<span>${f(n)} / ${f(limit)} characters</span>`;
+}"""
+
+
 def precision_picker() -> gr.Radio:
     return gr.Radio(list(PRECISIONS), value=get_settings().precision, label="Precision")
 
 
 def status_line() -> str:
+    """Hub reachability, device, default precision and each loaded model once, with what its copies differ in."""
     _, device_name = device_and_name()
-    loaded = get_cache().loaded()
-    models = ", ".join(f"{m.key} ({m.precision})" for m in loaded) or "none yet"
+    hub = "reachable" if hub_reachable() else ("not used (offline mode)" if get_settings().offline else "not reachable")
     return (
-        f"**Device:** {device_name} · **default precision:** {get_settings().precision} · "
-        f"**offline:** {'yes' if get_settings().offline else 'no'} · **loaded models:** {models}"
+        f"**Hub:** {hub} · **device:** {device_name} · **default precision:** {get_settings().precision} · "
+        f"**loaded models:** {loaded_models(get_cache().loaded())}"
     )
+
+
+def loaded_models(loaded: list[Any]) -> str:
+    """``key (precision, attention)`` once per model; a model loaded twice (e.g. sdpa for translating, eager for
+    attention maps) lists both variants."""
+    variants: dict[str, list[str]] = {}
+    for model in loaded:
+        how = ", ".join(filter(None, [getattr(model, "precision", ""), getattr(model, "attn", "")]))
+        engine = getattr(model, "engine", "transformers")
+        how = f"{how}, {engine}" if engine not in ("transformers", "") else how
+        key = getattr(model, "key", "?")
+        if how not in variants.setdefault(key, []):
+            variants[key].append(how)
+    return "; ".join(f"{key} ({' | '.join(hows)})" for key, hows in variants.items()) or "none yet"
+
+
+# Tables: headers on one line, text columns wrap in the page's proportional font (ui tabs add "readable-table")
+CSS = """
+.readable-table th, .readable-table th * { white-space: nowrap !important; word-break: keep-all !important; }
+.readable-table td, .readable-table td * { font-family: var(--font) !important; overflow-wrap: anywhere; }
+.char-count { font-size: 85%; color: var(--body-text-color-subdued); margin-top: -6px; }
+.char-count .over { color: #b91c1c; font-weight: bold; }
+.no-model-panel { border: 1px solid #f59e0b; background: #fffbeb; border-radius: 6px; padding: 4px 12px; }
+"""
+
+
+def n_best_slider(beams: gr.Slider, n_best: gr.Slider) -> None:
+    """Keep the n-best slider's maximum at the number of beams (generate can return at most that many)."""
+
+    def bound(num_beams: float, wanted: float) -> gr.Slider:
+        return gr.Slider(maximum=int(num_beams), value=min(int(wanted), int(num_beams)))
+
+    beams.change(bound, [beams, n_best], n_best, api_visibility="private", queue=False, show_progress="hidden")
+
+
+class Studio(gr.Blocks):
+    """gr.Blocks whose own input validation (a value outside a component's choices, a bad type) logs one line
+    per rejected request instead of a traceback; the caller still gets gradio's message."""
+
+    async def preprocess_data(self, block_fn: Any, inputs: list[Any], state: Any, explicit_call: bool = False) -> Any:
+        try:
+            return await super().preprocess_data(block_fn, inputs, state, explicit_call)
+        except gr.Error as exc:
+            if exc.print_exception:
+                log.warning("rejected a request to %s: %s", block_fn.api_name or block_fn.name, exc.message)
+                exc.print_exception = False
+            raise

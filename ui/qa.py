@@ -11,7 +11,15 @@ from translator.render.run import qa_mode_note, run_line
 from translator.render.spans import qa_context_html
 from translator.render.tables import QA_ANSWER_HEADERS, Row, qa_answer_rows
 
-from .common import MODEL_WORK, model_picker, precision_picker, progress_callback, registry_key, user_errors
+from .common import (
+    MODEL_WORK,
+    long_textbox,
+    model_picker,
+    precision_picker,
+    progress_callback,
+    registry_key,
+    user_errors,
+)
 
 CONTEXT = (
     "The Eiffel Tower is a wrought-iron lattice tower on the Champ de Mars in Paris, France. It is named after "
@@ -67,28 +75,25 @@ def answer_question(
     )
 
 
-def build_qa_tab() -> None:
+def build_qa_tab() -> gr.events.Dependency:
+    """The tab's components; returns the Answer click (app.py refreshes the status line after it)."""
     settings = get_settings()
     with gr.Row():
         with gr.Column():
-            question = gr.Textbox(
-                label="Question", lines=1, max_length=settings.max_chars_question, elem_id="qa-question"
-            )
-            context = gr.Textbox(
-                label="Context (long text welcome: it is read in overlapping windows)",
-                lines=10,
-                max_length=settings.max_chars_qa,
-                elem_id="qa-context",
+            question = long_textbox("Question", settings.max_chars_question, "qa-question", lines=1)
+            context = long_textbox(
+                "Context (long text welcome: it is read in overlapping windows)", settings.max_chars_qa, "qa-context"
             )
             model = model_picker("qa", "distilbert-squad")
             precision = precision_picker()
-            top_k = gr.Slider(1, settings.max_top_k, value=3, step=1, label="Answers (top-k)")
+            top_k = gr.Slider(1, settings.max_top_k, value=3, step=1, precision=0, label="Answers (top-k)")
             with gr.Accordion("Advanced: windows and spans", open=False):
                 max_seq_len = gr.Slider(
                     32,
                     512,
                     value=384,
                     step=8,
+                    precision=0,
                     label="Window length (max_seq_len, tokens)",
                     info="Question, context and special tokens together.",
                 )
@@ -97,32 +102,36 @@ def build_qa_tab() -> None:
                     256,
                     value=128,
                     step=8,
+                    precision=0,
                     label="Window overlap (doc_stride, tokens)",
                     info="Context tokens each window shares with the one before.",
                 )
-                max_answer_len = gr.Slider(1, 100, value=30, step=1, label="Longest answer (tokens)")
+                max_answer_len = gr.Slider(1, 100, value=30, step=1, precision=0, label="Longest answer (tokens)")
                 impossible = gr.Checkbox(False, label="Allow 'no answer' (for SQuAD 2.0 models)")
                 mode = gr.Radio(MODES, value="auto", label="Mode")
             button = gr.Button("Answer", variant="primary", elem_id="qa-button")
         with gr.Column():
-            note = gr.Markdown(elem_id="qa-mode")
+            note = gr.Markdown(label="How the answers were found", elem_id="qa-mode")
             answers = gr.Dataframe(
                 headers=list(QA_ANSWER_HEADERS),
                 label="Answers",
                 interactive=False,
                 wrap=True,
+                column_widths=["40px", "auto", "64px", "56px", "56px", "72px"],
+                elem_classes=["readable-table"],
                 elem_id="qa-answers",
             )
-            ran = gr.Markdown()
+            ran = gr.Markdown(label="What ran")
             highlighted = gr.HTML(label="Context with the answers", elem_id="qa-highlighted")
     with gr.Accordion("Windows in the chunk viewer (the answers' windows outlined)", open=False):
-        windows = gr.HTML(elem_id="qa-windows")
+        windows = gr.HTML(label="Windows", elem_id="qa-windows")
     gr.Examples(EXAMPLES, [question, context])
     inputs = [question, context, model, precision, top_k, max_seq_len, doc_stride, max_answer_len, impossible, mode]
-    button.click(
+    return button.click(
         answer_question,
         inputs,
         [note, answers, highlighted, windows, ran],
         api_name="answer",
         concurrency_id=MODEL_WORK,
+        show_progress_on=answers,  # one progress bar, not one over every pane
     )

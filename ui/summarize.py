@@ -14,7 +14,7 @@ from translator.render.run import run_line, summary_notes
 from translator.render.spans import summary_source_html
 from translator.render.tables import SUMMARY_HEADERS, Row, summary_rows
 
-from .common import MODEL_WORK, model_picker, progress_callback, registry_key, user_errors
+from .common import MODEL_WORK, long_textbox, model_picker, progress_callback, registry_key, user_errors
 
 TEXT = (
     "Extractive summarization picks whole sentences from a text instead of writing new ones. Each sentence is "
@@ -67,24 +67,34 @@ def summarize_text(
     )
 
 
-def build_summarize_tab() -> None:
+HOW = (
+    "**How the sentences are picked:** each sentence becomes a vector; the vectors are grouped into as many "
+    "clusters as the summary has sentences, and from each cluster the sentence most similar to the cluster's "
+    "centre is picked (the first sentence speaks for its own cluster when *Always keep the first sentence* is on). "
+    "**Score** is that similarity (cosine, up to 1). **Rank** lists the picked sentences first, then the rest, "
+    "each group by score."
+)
+
+
+def build_summarize_tab() -> gr.events.Dependency:
+    """The tab's components; returns the Summarize click (app.py refreshes the status line after it)."""
+    gr.Markdown(HOW, elem_id="summarize-how")
     with gr.Row():
         with gr.Column():
-            text = gr.Textbox(
-                label="Text to summarize",
-                lines=10,
-                max_length=get_settings().max_chars_summarize,
-                elem_id="summarize-input",
-            )
+            text = long_textbox("Text to summarize", get_settings().max_chars_summarize, "summarize-input")
             model = model_picker("embeddings", OFFLINE_MINILM)
-            num_sentences = gr.Slider(0, 50, value=3, step=1, label="Sentences (0: use the ratio)")
+            num_sentences = gr.Slider(0, 50, value=3, step=1, precision=0, label="Sentences (0: use the ratio)")
             ratio = gr.Slider(0.05, 1.0, value=0.2, step=0.05, label="Ratio of sentences to keep")
             algorithm = gr.Radio(
                 [("k-means", "kmeans"), ("Gaussian mixture", "gmm")], value="kmeans", label="Clustering"
             )
             with gr.Accordion("Advanced", open=False):
-                min_length = gr.Slider(0, 200, value=40, step=1, label="Shortest sentence kept (characters)")
-                max_length = gr.Slider(50, 2000, value=600, step=10, label="Longest sentence kept (characters)")
+                min_length = gr.Slider(
+                    0, 200, value=40, step=1, precision=0, label="Shortest sentence kept (characters)"
+                )
+                max_length = gr.Slider(
+                    50, 2000, value=600, step=10, precision=0, label="Longest sentence kept (characters)"
+                )
                 use_first = gr.Checkbox(True, label="Always keep the first sentence")
                 layer = gr.Dropdown(
                     LAYERS,
@@ -96,23 +106,26 @@ def build_summarize_tab() -> None:
             button = gr.Button("Summarize", variant="primary", elem_id="summarize-button")
         with gr.Column():
             summary = gr.Textbox(label="Summary", lines=6, interactive=False, elem_id="summarize-output")
-            ran = gr.Markdown()
-            notes = gr.HTML(elem_id="summarize-notes")
+            ran = gr.Markdown(label="What ran")
+            notes = gr.HTML(label="Notes", elem_id="summarize-notes")
             elbow = gr.Plot(label="Elbow curve: k-means inertia by number of clusters", elem_id="summarize-elbow")
     source = gr.HTML(label="Source with the picked sentences", elem_id="summarize-source")
     table = gr.Dataframe(
         headers=list(SUMMARY_HEADERS),
         interactive=False,
         wrap=True,
-        label="Every sentence, best rank first",
+        label="Every sentence: picked first, then by score (similarity to its cluster's centre)",
+        column_widths=["56px", "64px", "64px", "68px", "52px", "auto"],
+        elem_classes=["readable-table"],
         elem_id="summarize-table",
     )
     gr.Examples(EXAMPLES, [text, num_sentences, ratio])
     inputs = [text, model, num_sentences, ratio, algorithm, min_length, max_length, use_first, layer]
-    button.click(
+    return button.click(
         summarize_text,
         inputs,
         [summary, source, elbow, table, notes, ran],
         api_name="summarize",
         concurrency_id=MODEL_WORK,
+        show_progress_on=summary,  # one progress bar, not one over every pane
     )

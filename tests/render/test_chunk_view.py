@@ -20,12 +20,31 @@ def drawing_text(html: str) -> str:
 
 
 def test_the_drawing_shows_the_whole_text_and_a_row_per_chunk():
-    chunks = [Chunk(0, 0, 8, 3, 0, "One two."), Chunk(1, 9, 25, 4, 0, "Three four five.", split_inside_sentence=True)]
+    chunks = [
+        Chunk(0, 0, 8, 3, 0, "One two."),
+        Chunk(1, 9, 19, 4, 0, "Three four", split_inside_sentence=True),
+        Chunk(2, 20, 25, 2, 0, "five.", split_inside_sentence=True),
+    ]
     html = chunk_viewer(TEXT, chunks, limit=4)
     assert drawing_text(html) == TEXT  # the uncovered tail too, in grey
-    assert html.count("<tr") == 3 and "3 / 4" in html and "4 / 4" in html
+    assert html.count("<tr") == 4 and "3 / 4" in html and "4 / 4" in html
     assert html.count("✂") == 3  # in the drawing, in the summary line and in the cut chunk's row
-    assert "<b>2</b> chunk(s)" in html and "largest <b>4</b> of 4 tokens" in html
+    assert "<b>3</b> chunk(s)" in html and "largest <b>4</b> of 4 tokens" in html
+
+
+def test_a_cut_is_marked_only_between_two_pieces_of_one_sentence():
+    text = "Aaaa bbbb cccc dddd. Eeee ffff gggg. Hhhh."
+    pieces = [(0, 9), (10, 20), (21, 30), (31, 36), (37, 42)]  # two long sentences cut in two, then a short one
+    flagged = [True, True, True, True, False]
+    chunks = [
+        Chunk(i, a, b, 4, 0, text[a:b], split_inside_sentence=f)
+        for i, ((a, b), f) in enumerate(zip(pieces, flagged, strict=True))
+    ]
+    html = chunk_viewer(text, chunks, limit=4)
+    drawing = re.search(r'<div class="chunk-text"[^>]*>(.*?)</div>', html, re.S).group(1)
+    assert drawing.count("✂") == 2  # after "bbbb" and after "ffff", not after "dddd." nor "gggg."
+    assert re.search(r"bbbb</span><sup[^>]*>✂", drawing) and re.search(r"ffff</span><sup[^>]*>✂", drawing)
+    assert "<b>2</b> cut inside a sentence" in html
 
 
 def test_overlapping_windows_are_hatched_where_they_overlap_only():

@@ -11,8 +11,21 @@ from translator.tasks.summarize import Elbow
 def test_the_elbow_curve_marks_the_suggested_and_the_used_k():
     figure = elbow_figure(Elbow([1, 2, 3, 4], [10.0, 4.0, 3.0, 2.5], 2), chosen_k=3)
     axes = figure.axes[0]
-    assert [text.get_text() for text in axes.get_legend().get_texts()] == ["suggested k = 2", "k used = 3"]
+    assert [text.get_text() for text in figure.legends[0].get_texts()] == ["suggested k = 2", "k used = 3"]
     assert list(axes.lines[0].get_xdata()) == [1, 2, 3, 4]
+
+
+def test_the_elbow_legend_sits_below_the_chart_and_nothing_is_clipped():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figure = elbow_figure(Elbow([1, 2, 3, 4], [1000.0, 400.0, 300.0, 250.0], 2), chosen_k=3)
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    axes, whole = figure.axes[0], figure.bbox
+    legend = figure.legends[0].get_window_extent(renderer)
+    assert legend.y1 <= axes.get_window_extent(renderer).y0  # under the plot, covering no point
+    for box in (legend, axes.get_tightbbox(renderer)):  # tick labels, axis labels and legend inside the figure
+        assert box.x0 >= whole.x0 and box.y0 >= whole.y0 and box.x1 <= whole.x1 and box.y1 <= whole.y1
 
 
 def test_an_empty_elbow_says_there_is_nothing_to_cluster():

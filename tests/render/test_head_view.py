@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from attention_helpers import SVG, check_markup, check_png, encoder_result
@@ -45,8 +47,17 @@ def test_head_view_pair_filter_shows_the_two_blocks_only():
 def test_the_png_is_drawn_at_the_svgs_pixel_size(tokens):
     rendered = attention_view(encoder_result(tokens), AttentionOptions(view="head", heads=(1, 2, 3)))
     root = check_markup(rendered)
-    assert check_png(rendered).size == (int(root.get("width")), int(root.get("height")))
-    assert rendered.drawing.size == (int(root.get("width")), int(root.get("height")))
+    size = tuple(int(v) for v in root.get("viewBox").split()[2:])
+    assert check_png(rendered).size == size and rendered.drawing.size == size
+    assert root.get("width") == "100%"  # the page drawing fills its panel (up to MAX_SCALE)
+
+
+def test_hovering_a_key_isolates_the_links_that_end_on_it():
+    rendered = attention_view(encoder_result(["a", "b", "c"]), AttentionOptions(view="head", heads=(1,)))
+    svg = rendered.html
+    keys = re.findall(r'<text class="k(\d+)"', svg)
+    assert keys and all(f".attn-head:has(.k{k}:hover) line:not(.k{k})" in svg for k in keys)
+    assert all(re.fullmatch(r"k\d+", c) for c in re.findall(r'<line class="([^"]+)"', svg))
 
 
 def test_only_the_strongest_links_are_kept_past_the_cap():

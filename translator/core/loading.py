@@ -110,7 +110,7 @@ def hub_reachable(timeout: float = 1.5) -> bool:
 
 
 def download_command(spec: ModelSpec) -> str:
-    return f"python -m translator download {spec.key}"
+    return f".venv/bin/python -m translator download {spec.key}"
 
 
 def fetch(spec: ModelSpec, *, local_files_only: bool | None = None) -> Path:
@@ -135,7 +135,7 @@ def fetch(spec: ModelSpec, *, local_files_only: bool | None = None) -> Path:
             ) from None
         raise ModelUnavailableError(
             f"Model {spec.key!r} is not in the local cache and the hub can't be reached; "
-            f"fetch it while online with `{download_command(spec)}`."
+            f"fetch it while online with the command {download_command(spec)}"
         ) from None
     except (HfHubHTTPError, OSError, ValueError) as exc:
         raise ModelUnavailableError(

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
+from ..tasks.omissions import LENGTH_RATIO, SENTENCE_COUNT, TRUNCATED, length_ratio
 from ..tasks.qa import QAResult, Window
 from ..tasks.translate import TranslatedChunk
 from ..text.chunking import Chunk
+from ..text.segment import sentences
 from .markup import esc
 from .spans import Mark, marked_text
 
@@ -25,6 +27,9 @@ ANSWER_STYLE = "box-shadow:inset 0 -3px 0 #dc2626;font-weight:bold;"
 UNCOVERED_STYLE = "color:#6b7280;"  # text no chunk covers: whitespace between chunks
 CHUNK_LABEL_STYLE = "font-size:70%;color:#374151;background:#f3f4f6;border-radius:3px;padding:0 2px"
 CUT_LABEL_STYLE = "vertical-align:baseline;font-size:100%;color:#b91c1c;font-weight:bold"
+# a translated chunk flagged as possibly missing part of its source (tasks/omissions.py)
+FLAG_STYLE = "outline:2px dashed #b91c1c;outline-offset:1px;"
+FLAG_WORDS = {SENTENCE_COUNT: "output has fewer sentences than the source", TRUNCATED: "output cut short"}
 # the table under the drawing lists at most this many chunks; the drawing always shows the whole text
 MAX_CHUNK_ROWS = 400
 
@@ -45,15 +50,18 @@ def chunk_viewer(
     ``(start, end)`` character ranges to underline, e.g. answers.
     """
     chosen = set(highlight)
-    drawing = marked_text(text, _span_marks(spans, chosen, marks), unmarked=UNCOVERED_STYLE, css_class="chunk-text")
+    cuts = cuts_inside_sentences(text, spans)
+    drawing = marked_text(
+        text, _span_marks(spans, chosen, marks, cuts), unmarked=UNCOVERED_STYLE, css_class="chunk-text"
+    )
     rows = "".join(
-        _row(text, i, span, limit, outputs[i] if outputs is not None else None, i in chosen)
+        _row(text, i, span, limit, outputs[i] if outputs is not None else None, i in chosen, i in cuts)
         for i, span in enumerate(spans[:MAX_CHUNK_ROWS])
     )
     more = f"<p>Showing the first {MAX_CHUNK_ROWS} of {len(spans)} chunks.</p>" if len(spans) > MAX_CHUNK_ROWS else ""
     output_head = "<th>Output</th>" if outputs is not None else ""
     return (
-        f'<div class="chunk-viewer">{_summary(spans, limit)}{drawing}'
+        f'<div class="chunk-viewer">{_summary(spans, limit, len(cuts))}{drawing}'
         f'<table class="chunk-table" style="width:100%;border-collapse:collapse;margin-top:8px">'
         f"<thead><tr><th>#</th><th>Tokens</th><th>Source</th>{output_head}</tr></thead>"
         f"<tbody>{rows}</tbody></table>{more}</div>"
@@ -71,25 +79,51 @@ def qa_windows_html(context: str, result: QAResult) -> str:
     )
 
 
-def _cut_inside_sentence(span: Span) -> bool:
-    return isinstance(span, Chunk) and span.split_inside_sentence
+def cuts_inside_sentences(text: str, spans: Sequence[Span]) -> set[int]:
+    """Positions ``i`` where chunk ``i`` ends inside a sentence that chunk ``i + 1`` goes on with: one ✂ per cut,
+    none after the last piece of a long sentence (that piece ends where the sentence does)."""
+    flagged = [isinstance(s, Chunk) and s.split_inside_sentence for s in spans]
+    if not any(flagged):
+        return set()
+    spans_of = sentences(text)
+    return {
+        i
+        for i in range(len(spans) - 1)
+        if flagged[i]
+        and flagged[i + 1]
+        and any(s.char_start < spans[i].char_end and s.char_end > spans[i + 1].char_start for s in spans_of)
+    }
 
 
-def _span_marks(spans: Sequence[Span], chosen: set[int], answers: Sequence[tuple[int, int]]) -> list[Mark]:
+def _span_marks(
+    spans: Sequence[Span], chosen: set[int], answers: Sequence[tuple[int, int]], cuts: set[int]
+) -> list[Mark]:
     """Each span's colour and number, hatching where spans overlap, ✂ where one ends inside a sentence, then
     the answers (last, so their underline shows over everything)."""
     marks = []
     for i, span in enumerate(spans):
         style = f"background-color:{CHUNK_COLOURS[i % len(CHUNK_COLOURS)]};" + (CHOSEN_STYLE if i in chosen else "")
         title = f"chunk {span.index + 1}: {span.n_tokens} tokens"
+        if flag_notes(span):
+            style += FLAG_STYLE
+            title += "; ⚑ possibly missing part of the source: " + ", ".join(flag_notes(span))
         marks.append(Mark(span.char_start, span.char_end, style, str(span.index + 1), title, CHUNK_LABEL_STYLE))
         marks += [
             Mark(later.char_start, min(span.char_end, later.char_end), OVERLAP_STYLE)
             for later in _overlapping(spans, i)
         ]
-        if _cut_inside_sentence(span):
+        if i in cuts:
             marks.append(Mark(span.char_end, span.char_end, "", "✂", "cut inside a sentence", CUT_LABEL_STYLE))
     return marks + [Mark(start, end, ANSWER_STYLE) for start, end in answers]
+
+
+def flag_notes(span: Span) -> list[str]:
+    """A translated chunk's omission flags in words; none for other spans."""
+    if not isinstance(span, TranslatedChunk):
+        return []
+    output = span.hypotheses[0].text if span.hypotheses else ""
+    words = {**FLAG_WORDS, LENGTH_RATIO: f"output is {length_ratio(span.source, output):.2f}x the source's length"}
+    return [words.get(flag, flag) for flag in span.flags]
 
 
 def _overlapping(spans: Sequence[Span], i: int) -> list[Span]:
@@ -102,31 +136,34 @@ def _overlapping(spans: Sequence[Span], i: int) -> list[Span]:
     return found
 
 
-def _summary(spans: Sequence[Span], limit: int) -> str:
+def _summary(spans: Sequence[Span], limit: int, cut: int) -> str:
     if not spans:
         return "<p>No chunks: the text is empty.</p>"
     largest = max(s.n_tokens for s in spans)
-    cut = sum(1 for s in spans if _cut_inside_sentence(s))
     overlap = sum(1 for s in spans if s.overlap_prev)
     parts = [f"<b>{len(spans)}</b> chunk(s)", f"largest <b>{largest}</b> of {limit} tokens"]
     if cut:
         parts.append(f"<b>{cut}</b> cut inside a sentence (✂)")
     if overlap:
         parts.append(f"<b>{overlap}</b> overlapping the previous one (hatched)")
+    flagged = sum(1 for s in spans if flag_notes(s))
+    if flagged:
+        parts.append(f"<b>{flagged}</b> flagged as possibly missing part of the source (⚑, dashed outline)")
     return f'<p class="chunk-summary">{" · ".join(parts)}</p>'
 
 
-def _row(text: str, i: int, span: Span, limit: int, output: str | None, chosen: bool) -> str:
+def _row(text: str, i: int, span: Span, limit: int, output: str | None, chosen: bool, cut: bool) -> str:
     colour = CHUNK_COLOURS[i % len(CHUNK_COLOURS)]
     share = min(1.0, span.n_tokens / limit) if limit else 0.0
     bar_colour = "#dc2626" if span.n_tokens > limit else "#2563eb"
     notes = []
     if span.overlap_prev:
         notes.append(f"{span.overlap_prev} tokens overlap the previous chunk")
-    if _cut_inside_sentence(span):
-        notes.append("✂ cut inside a sentence")
+    if cut:
+        notes.append("✂ cut inside a sentence: the next chunk goes on with it")
     if isinstance(span, TranslatedChunk) and span.truncated:
         notes.append("⚠ output hit the length or time limit")
+    notes += [f"⚑ {note}" for note in flag_notes(span) if note != FLAG_WORDS[TRUNCATED]]  # noted above
     note_html = "".join(f'<div style="font-size:80%;color:#b91c1c">{esc(n)}</div>' for n in notes)
     cell = "padding:4px;border-top:1px solid #e5e7eb;vertical-align:top;white-space:pre-wrap"
     outline = CHOSEN_STYLE if chosen else ""

@@ -26,7 +26,7 @@ MPL_RC = {"svg.fonttype": "none", "text.parse_math": False, "font.size": 8}
 
 def elbow_figure(elbow: Elbow, chosen_k: int | None = None) -> Figure:
     """Inertia by number of clusters, with the suggested k (and the k used) marked."""
-    figure = Figure(figsize=(5, 3), dpi=100, layout="constrained")
+    figure = Figure(figsize=(5, 3.4), dpi=100, layout="constrained")
     axes = figure.add_subplot()
     if not elbow.ks:
         axes.text(0.5, 0.5, "no sentences to cluster", ha="center", va="center", transform=axes.transAxes)
@@ -49,7 +49,9 @@ def elbow_figure(elbow: Elbow, chosen_k: int | None = None) -> Figure:
     axes.set_xlabel("clusters (k)")
     axes.set_ylabel("k-means inertia")
     axes.set_xticks(elbow.ks)
-    axes.legend(frameon=False)
+    axes.margins(y=0.1)  # the top point and its ring stay inside the axes
+    # below the chart, where it covers no point (constrained layout makes room for it)
+    figure.legend(loc="outside lower center", ncols=2, frameon=False)
     return figure
 
 

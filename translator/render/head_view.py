@@ -46,7 +46,12 @@ HEAD_CSS = (
     # hovering a token (or one of its links) fades every other token's links: CSS only, no script
     ".attn-head:has(.attn-q:hover) .attn-q:not(:hover){opacity:.1}"
     ".attn-head .attn-q:hover text{font-weight:700}"
+    ".attn-head .attn-keys text:hover{font-weight:700}"
 )
+# the same from the key column: one rule per key token, fading the links that do not end on it
+KEY_HOVER_CSS = ".attn-head:has(.k{row}:hover) line:not(.k{row}){{opacity:.08}}"
+# the drawing fills its panel, but is never scaled up past this factor (text stays a sensible size)
+MAX_SCALE = 1.6
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,10 +124,12 @@ def head_view(
 def head_view_svg(view: HeadView) -> str:
     width, height = view.size
     x_start, x_end = view.x_links
+    key_css = "".join(KEY_HOVER_CSS.format(row=row) for row in range(len(view.key_tokens)))
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="attn-head" width="{width}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="attn-head" width="100%" '
+        f'style="max-width:{width * MAX_SCALE:.0f}px;height:auto" '
         f'viewBox="0 0 {width} {height}" font-family="ui-sans-serif,system-ui,sans-serif" '
-        f'font-size="{FONT_PX}"><style>{HEAD_CSS}</style>',
+        f'font-size="{FONT_PX}"><style>{HEAD_CSS}{key_css}</style>',
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
         f'<text class="attn-title" x="{MARGIN_PX}" y="{TITLE_Y}">{esc(view.title)}</text>',
     ]
@@ -134,7 +141,10 @@ def head_view_svg(view: HeadView) -> str:
         )
     parts.append('<g class="attn-keys" text-anchor="start">')
     x_keys = x_end + GAP_PX
-    parts += [f'<text x="{x_keys}" y="{view.y(row):g}">{esc(short(t))}</text>' for row, t in enumerate(view.key_tokens)]
+    parts += [
+        f'<text class="k{row}" x="{x_keys}" y="{view.y(row):g}">{esc(short(t))}</text>'
+        for row, t in enumerate(view.key_tokens)
+    ]
     parts.append("</g>")
     bounds = np.searchsorted(view.query, np.arange(len(view.query_tokens) + 1))
     for row, token in enumerate(view.query_tokens):
@@ -144,7 +154,7 @@ def head_view_svg(view: HeadView) -> str:
         )
         for link in range(bounds[row], bounds[row + 1]):
             parts.append(
-                f'<line x1="{x_start}" y1="{view.y(row):g}" x2="{x_end}" y2="{view.y(view.key[link]):g}" '
+                f'<line class="k{view.key[link]}" x1="{x_start}" y1="{view.y(row):g}" x2="{x_end}" y2="{view.y(view.key[link]):g}" '
                 f'stroke="{view.colour(view.slot[link])}" stroke-opacity="{view.weight[link]:.2f}"/>'
             )
         parts.append("</g>")

@@ -13,9 +13,9 @@ from ..tasks.translate import TranslatedChunk
 
 Row = list[int | float | str]
 
-NBEST_HEADERS = ("Chunk", "Rank", "Translation", "Score")
-QA_ANSWER_HEADERS = ("Rank", "Answer", "Score", "Start", "End", "Window")
-SUMMARY_HEADERS = ("Rank", "Picked", "Score", "Cluster", "Sentence", "Text")
+NBEST_HEADERS = ("Chunk", "#", "Translation", "Score")
+QA_ANSWER_HEADERS = ("#", "Answer", "Score", "Start", "End", "Window")
+SUMMARY_HEADERS = ("Rank", "Picked", "Score", "Cluster", "No.", "Text")
 
 
 def nbest_rows(chunks: Sequence[TranslatedChunk]) -> list[Row]:
@@ -36,6 +36,7 @@ def qa_answer_rows(result: QAResult) -> list[Row]:
 
 
 def summary_rows(result: SummaryResult) -> list[Row]:
-    """Best rank first: rank, picked, score, cluster, sentence number, text."""
+    """Best rank first (the picked sentences, then the rest, each by score): rank, picked, score (similarity to
+    its cluster's centre), cluster, sentence number, text."""
     ranked = sorted(result.sentences, key=lambda s: s.rank)
     return [[s.rank, "✓" if s.selected else "", round(s.score, 4), s.cluster + 1, s.index + 1, s.text] for s in ranked]

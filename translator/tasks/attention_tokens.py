@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -77,19 +79,34 @@ def axis_from_ids(tokenizer: Any, ids: list[int], segments: list[int] | None = N
     )
 
 
+def word_starts(text: str) -> list[int]:
+    """Where each whitespace-separated word of ``text`` starts: the words as written, so "didn't" and "tired."
+    are one word each (a tokenizer's own word ids split off the punctuation)."""
+    return [match.start() for match in re.finditer(r"\S+", text)]
+
+
+def written_word(starts: list[int], position: int) -> int:
+    """Index of the word (from ``word_starts``) at character ``position``."""
+    return max(0, bisect_right(starts, position) - 1)
+
+
 def axis_from_encoding(tokenizer: Any, encoding: Any, texts: Sequence[str]) -> Axis:
-    """Tokens of a fast-tokenizer encoding; words follow the tokenizer's word ids, labels its offsets."""
+    """Tokens of a fast-tokenizer encoding; words are the words as written (split at whitespace), labels the
+    text they cover."""
     ids = encoding["input_ids"]
     tokens, special = tokens_and_special(tokenizer, ids)
     sequence_ids = encoding.sequence_ids()
     first_b = next((i for i, s in enumerate(sequence_ids) if s == 1), len(ids))
     segments = [int(i >= first_b) for i in range(len(ids))]
+    offsets = encoding["offset_mapping"]
+    starts = [word_starts(text) for text in texts]
     keys = [
-        ("special", i) if special[i] or word is None else (sequence_ids[i], word)
-        for i, word in enumerate(encoding.word_ids())
+        ("special", i)
+        if special[i] or word is None
+        else (sequence_ids[i], written_word(starts[sequence_ids[i]], start))
+        for i, (word, (start, _)) in enumerate(zip(encoding.word_ids(), offsets, strict=True))
     ]
     words = runs(keys)
-    offsets = encoding["offset_mapping"]
     labels = []
     for members in groups(words):
         first, last = members[0], members[-1]

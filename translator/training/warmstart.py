@@ -170,6 +170,10 @@ def save_translator(model, tokenizer, folder: str | Path) -> Path:
     with _quiet_transformers():
         model.save_pretrained(folder, state_dict=_untied_state_dict(model))
         tokenizer.save_pretrained(folder)
+    # safetensors writes its file 0600 (a private temp file renamed); give it the mode the other files got
+    mode = (folder / "config.json").stat().st_mode & 0o777
+    for weights in folder.glob("*.safetensors"):
+        weights.chmod(mode)
     return folder
 
 

@@ -26,9 +26,14 @@ def ct2_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def fast_settings(settings_with, ct2_dir):
-    """The tiny registry, with converted models kept in a temporary folder for the session."""
-    settings_with(ctranslate2_dir=str(ct2_dir))
-    return settings_with
+    """The tiny registry, with converted models kept in a temporary folder for the session; call it to change
+    other settings too (each call starts again from the test's original settings)."""
+
+    def change(**changes: object) -> None:
+        settings_with(**{"ctranslate2_dir": str(ct2_dir), **changes})
+
+    change()
+    return change
 
 
 @pytest.fixture(scope="session")

@@ -130,7 +130,7 @@ def test_int8_changes_the_log_probs_only_slightly(engines, name, record_property
     full, eight = run(converted, texts, num_beams=1), run(quantized, texts, num_beams=1)
     chrf = sacrebleu.corpus_chrf([g.hypotheses[0].text for g in eight], [[g.hypotheses[0].text for g in full]]).score
     record_property("int8_chrf", round(chrf, 1))
-    sources = [[converted.model.vocabulary[i] for i in converted.tokenizer(t)["input_ids"]] for t in texts]
+    sources = [[converted.model.source_vocabulary[i] for i in converted.tokenizer(t)["input_ids"]] for t in texts]
     # score_batch adds the decoder start token and a final </s> itself
     targets = [[converted.model.vocabulary[i] for i in g.ids[1 : 1 + g.new_tokens - (not g.truncated)]] for g in full]
     scored = [m.model.translator.score_batch(sources, targets) for m in (converted, quantized)]

@@ -121,3 +121,18 @@ def test_greedy_tokens_carry_their_probabilities(fast_settings):
     result = translate("The house is big.", model="tiny-marian", num_beams=1, engine="ctranslate2", precision="fp32")
     chunk = result.chunks[0]
     assert len(chunk.tokens) == chunk.new_tokens and all(0 < t.prob <= 1 for t in chunk.tokens)
+
+
+def test_precisions_map_to_ctranslate2_compute_types(monkeypatch):
+    import ctranslate2
+
+    assert fast.compute_type("auto", "cpu") == ("int8", [])
+    assert fast.compute_type("8bit", "cpu") == ("int8", [])
+    assert fast.compute_type("fp32", "cpu") == ("float32", [])
+    chosen, notes = fast.compute_type("fp16", "cpu")  # no float16 kernels on a CPU
+    assert chosen == "float32" and "float16" in notes[0]
+    with pytest.raises(InputError, match="4-bit"):
+        fast.compute_type("4bit", "cpu")
+    monkeypatch.setattr(ctranslate2, "get_supported_compute_types", lambda device: {"float16", "float32"})
+    chosen, notes = fast.compute_type("auto", "cuda")  # a GPU without int8 kernels
+    assert chosen == "float16" and "int8_float16" in notes[0]

@@ -61,7 +61,7 @@ COMPUTE_TYPES = {
     "fp16": ("float16", "float16"),
     "bf16": ("bfloat16", "bfloat16"),
 }
-FALLBACKS = {"cpu": ("int8", "float32"), "cuda": ("int8_float16", "float16", "float32")}
+FALLBACKS = {"cpu": ("float32",), "cuda": ("float16", "float32")}
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,7 +70,8 @@ class FastModel:
 
     translator: Any  # ctranslate2.Translator
     config: Any  # the checkpoint's transformers config: input limits, position counts
-    vocabulary: list[str]  # the converted model's target tokens, index = token id (Marian: <pad> dropped)
+    source_vocabulary: list[str]  # the converted model's source tokens, index = token id
+    vocabulary: list[str]  # its target tokens, index = token id (Marian: <pad> dropped)
     ids: dict[str, int]  # token -> id, the inverse of ``vocabulary``
     start_id: int  # the decoder start token generate() puts first
     end_tokens: list[str]  # generate()'s end-of-sequence tokens
@@ -132,10 +133,9 @@ def _load_uncached(spec: ModelSpec, requested: str, compute: str, device: str, n
         generation = GenerationConfig.from_model_config(config)
     threads = torch.get_num_threads() if device == "cpu" else 0  # the same CPU threads torch uses
     translator = ctranslate2.Translator(str(folder), device=device, compute_type=compute, intra_threads=threads)
-    vocabulary = _target_vocabulary(folder)
     torch_device, device_name = device_and_name()
     return LoadedModel(
-        model=_fast_model(translator, config, generation, vocabulary, folder),
+        model=_fast_model(translator, config, generation, folder),
         tokenizer=tokenizer,
         key=spec.key,
         spec=spec,
@@ -151,7 +151,8 @@ def _load_uncached(spec: ModelSpec, requested: str, compute: str, device: str, n
     )
 
 
-def _fast_model(translator: Any, config: Any, generation: Any, vocabulary: list[str], folder: Path) -> FastModel:
+def _fast_model(translator: Any, config: Any, generation: Any, folder: Path) -> FastModel:
+    vocabulary = _vocabulary(folder, "target")
     ids = {token: i for i, token in enumerate(vocabulary)}
     ends = generation.eos_token_id
     ends = [ends] if isinstance(ends, int) else list(ends or [])
@@ -162,6 +163,7 @@ def _fast_model(translator: Any, config: Any, generation: Any, vocabulary: list[
     return FastModel(
         translator=translator,
         config=config,
+        source_vocabulary=_vocabulary(folder, "source"),
         vocabulary=vocabulary,
         ids=ids,
         start_id=int(start),
@@ -172,8 +174,8 @@ def _fast_model(translator: Any, config: Any, generation: Any, vocabulary: list[
     )
 
 
-def _target_vocabulary(folder: Path) -> list[str]:
-    for name in ("target_vocabulary.json", "shared_vocabulary.json"):
+def _vocabulary(folder: Path, side: str) -> list[str]:
+    for name in (f"{side}_vocabulary.json", "shared_vocabulary.json"):
         if (folder / name).is_file():
             return json.loads((folder / name).read_text(encoding="utf-8"))
     raise ModelUnavailableError(
@@ -202,7 +204,7 @@ def _dimensions(config: Any) -> tuple[int, int, int]:
 def generate(loaded: LoadedModel, texts: list[str], caps: list[int], options: GenerationOptions) -> list[Generated]:
     fast: FastModel = loaded.model
     encoded = loaded.tokenizer(texts, add_special_tokens=loaded.recipe.add_special_tokens)["input_ids"]
-    sources = [[fast.vocabulary[i] for i in ids] for ids in encoded]
+    sources = [[fast.source_vocabulary[i] for i in ids] for ids in encoded]
     search = _greedy_search if options.num_beams == 1 else _beam_search
     found = search(fast, sources, caps, options)
     return [

@@ -1,0 +1,57 @@
+"""What a gradio_client user sees: every output named, optional inputs optional, numbers typed as numbers; and a
+request that gradio's own validation rejects leaves one log line, not a traceback."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from servers import ENDPOINTS, launch_app
+
+OURS = ("/translate", "/answer", "/summarize", "/attention", "/chunks", "/status")
+WHOLE_NUMBERS = {
+    "/translate": ("num_beams", "n_best", "no_repeat_ngram_size", "max_chunk_tokens"),
+    "/answer": ("top_k", "max_seq_len", "doc_stride", "max_answer_len"),
+    "/summarize": ("num_sentences", "min_length", "max_length"),
+    "/attention": ("num_beams", "layer"),
+    "/chunks": ("max_tokens", "stride"),
+}
+
+
+@pytest.fixture(scope="module")
+def api(client) -> dict:
+    return client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+
+
+@pytest.mark.parametrize("endpoint", OURS)
+def test_every_output_has_a_name(api, endpoint):
+    labels = [r["label"] for r in api[endpoint]["returns"]]
+    assert labels and not [label for label in labels if not label or re.fullmatch(r"value_\d+", label)], labels
+
+
+def test_optional_inputs_are_optional_and_whole_numbers_are_integers(api):
+    attention = {p["parameter_name"]: p for p in api["/attention"]["parameters"]}
+    assert attention["text_pair"]["parameter_has_default"] and attention["text_pair"]["parameter_default"] == ""
+    assert attention["heads"]["python_type"]["type"] == "list[int]"
+    for endpoint, names in WHOLE_NUMBERS.items():
+        parameters = {p["parameter_name"]: p for p in api[endpoint]["parameters"]}
+        assert {name: parameters[name]["python_type"]["type"] for name in names} == dict.fromkeys(names, "int")
+
+
+def test_a_request_gradio_rejects_is_one_log_line(tiny_models, tmp_path):
+    from gradio_client import Client
+
+    log = tmp_path / "app.log"
+    process, url = launch_app(["--offline", "--registry", str(tiny_models["registry"])], log_path=log)
+    try:
+        client = Client(url, verbose=False)
+        arguments = list(ENDPOINTS["/chunks"][0])
+        arguments[4] = "paragraphs"  # not one of the Mode radio's choices: gradio's preprocess refuses it
+        with pytest.raises(Exception, match="paragraphs"):
+            client.predict(*arguments, api_name="/chunks")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    text = log.read_text()
+    assert "Traceback" not in text
+    assert len([line for line in text.splitlines() if "paragraphs" in line]) == 1

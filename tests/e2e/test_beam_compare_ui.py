@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+TEXT = "The house is big. The river runs to the city."
+
+
+def screenshots(page, artifacts, name: str) -> None:
+    """The page at 1400 and at 400 px wide, then back to 1400."""
+    for width in (1400, 400):
+        page.set_viewport_size({"width": width, "height": 1000})
+        page.screenshot(path=str(artifacts / f"{name}-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def test_confidence_beam_and_compare_views(page, artifacts):
+    page.get_by_role("tab", name="Translate").click()
+    model = page.get_by_label("Model").first  # the Translate tab's picker comes first
+    model.click()
+    page.get_by_role("option", name="tiny-marian").first.click()
+    page.locator("#translate-input textarea").fill(TEXT)
+    page.get_by_text("Advanced", exact=True).first.click()
+    page.locator("#translate-engine input").click()
+    page.get_by_role("option", name="transformers").click()  # the engine that reports token probabilities
+    page.locator("#translate-button").click()
+    expect(page.locator("#translate-output textarea")).not_to_have_value("", timeout=60_000)
+
+    # Confidence: every word shaded, with its alternatives in a tooltip, least confident listed
+    confidence = page.locator("#translate-confidence .confidence")
+    expect(confidence).to_contain_text("Least confident words first")
+    expect(confidence.locator("p span[title]").first).to_have_attribute("title", re.compile(r"\d%"))
+    assert confidence.locator("ol li").count() >= 1
+
+    # Beam search: pick the second chunk, build its tree, then re-rank with another length penalty
+    page.locator("#beam-view").get_by_text("Beam search: the tree generate() searched").click()
+    chunk = page.locator("#beam-chunk input")
+    chunk.click()
+    page.get_by_role("option", name="2: The river runs to the city.").click()
+    expect(page.locator("#beam-sentence textarea")).to_have_value("The river runs to the city.")
+    page.locator("#beam-button").click()
+    tree = page.locator("#beam-tree svg")
+    expect(tree).to_be_visible(timeout=60_000)
+    expect(page.locator("#beam-tree")).to_contain_text("ranked with length penalty 1")
+    links = page.locator("#beam-files a[href]")
+    expect(links).to_have_count(2)
+    assert sorted(href.rsplit("/", 1)[1] for href in (links.nth(i).get_attribute("href") for i in range(2))) == [
+        "beam-tree.json",
+        "beam-tree.svg",
+    ]
+    penalty = page.locator("#beam-length-penalty input[type='number']")
+    penalty.fill("2")
+    penalty.press("Enter")
+    expect(page.locator("#beam-tree")).to_contain_text("Re-ranked with length penalty 2", timeout=30_000)
+    screenshots(page, artifacts, "beam-view")
+
+    # Compare: A fp32 against B 4-bit, both on the tab's text
+    page.locator("#compare-view").get_by_text("Compare: the text above through two configurations").click()
+    page.locator("#compare-reference textarea").fill("Das Haus ist groß. Der Fluss fließt in die Stadt.")
+    page.locator("#compare-button").click()
+    shown = page.locator("#compare-output .compare")
+    expect(shown).to_contain_text("chrF between A and B", timeout=120_000)
+    expect(shown).to_contain_text("4bit")
+    expect(shown).to_contain_text("sacreBLEU signature")
+    expect(shown.locator(".compare-segment")).to_have_count(2)
+    shown.scroll_into_view_if_needed()
+    screenshots(page, artifacts, "compare-view")

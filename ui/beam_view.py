@@ -1,0 +1,143 @@
+"""The Beam search view of the Translate tab: the tree generate() searched for one chunk of text.
+
+Pick a chunk of the last translation (or type a sentence) and build the tree; the length-penalty slider then
+re-ranks the finished hypotheses by redrawing the tree kept in a gr.State (no new search). The SVG and JSON
+downloads always match the drawing on screen.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+
+import translator
+from translator import BeamTree, TranslationResult, get_settings
+from translator.render.beam_tree import render_beam_tree
+from translator.render.export import export_folder
+from translator.render.markup import short
+from translator.render.run import notes_html, run_line
+
+from .common import MODEL_WORK, registry_key, user_errors
+from .translate import TranslateTab
+
+EXPORT_ROOT = Path(tempfile.gettempdir()) / "bert-studio-beam-tree"
+TREE_SECONDS = 1800  # a tree is a few thousand small nodes; dropped half an hour after it was built
+CHOICE_CHARS = 70  # a chunk's source shown in the picker
+HINT = "<p>Pick a chunk of the last translation or type a sentence, then press <b>Show the beam search</b>.</p>"
+TRANSFORMERS_NOTE = (
+    "The last translation ran on CTranslate2; the tree runs on transformers, whose best path equals "
+    "translate(engine='transformers') and may differ slightly from CTranslate2's output."
+)
+
+
+def chunk_choices(result: TranslationResult | None) -> tuple[dict, str]:
+    """The picker's choices (one per chunk of the last translation) and the note on its engine."""
+    if result is None:
+        return gr.update(choices=[], value=None), ""
+    choices = [(f"{c.index + 1}: {short(c.source.strip(), CHOICE_CHARS)}", c.index) for c in result.chunks]
+    note = notes_html([TRANSFORMERS_NOTE], icon="ℹ️") if result.engine == "ctranslate2" else ""
+    return gr.update(choices=choices, value=None), note
+
+
+def picked_chunk(result: TranslationResult | None, index: int | None) -> str:
+    """The picked chunk's source, for the sentence box."""
+    if result is None or index is None or not 0 <= index < len(result.chunks):
+        return gr.skip()
+    return result.chunks[index].source
+
+
+def rendered(tree: BeamTree, length_penalty: float) -> tuple[str, list[str]]:
+    """The view's HTML and its downloads (SVG, JSON) under ``length_penalty``."""
+    drawing = render_beam_tree(tree, length_penalty=length_penalty)
+    folder = export_folder(EXPORT_ROOT)
+    files = {"beam-tree.svg": drawing.svg, "beam-tree.json": drawing.json}
+    for name, data in files.items():
+        (folder / name).write_text(data, encoding="utf-8")
+    # the ranked table under the drawing is wider than a phone: it scrolls sideways rather than being cut
+    view = f'<div style="overflow-x:auto">{notes_html(tree.warnings)}{drawing.html}</div>'
+    return view, [str(folder / name) for name in files]
+
+
+@user_errors
+def build_tree(
+    sentence: str,
+    model: str,
+    precision: str,
+    num_beams: float,
+    length_penalty: float,
+    no_repeat_ngram_size: float,
+) -> tuple[str, str, list[str], BeamTree]:
+    tree = translator.beam_search_tree(
+        sentence,
+        model=registry_key(model, "translation"),
+        num_beams=int(num_beams),
+        length_penalty=length_penalty,
+        no_repeat_ngram_size=int(no_repeat_ngram_size),
+        precision=precision,
+    )
+    html, files = rendered(tree, length_penalty)
+    return html, run_line(tree), files, tree
+
+
+@user_errors(gpu=False)
+def rerank(tree: BeamTree | None, length_penalty: float) -> tuple[str, list[str]]:
+    if tree is None:
+        return gr.skip(), gr.skip()
+    return rendered(tree, length_penalty)
+
+
+def build_beam_view(tab: TranslateTab) -> None:
+    """The view, in an accordion under the Translate tab; it takes the tab's model and precision."""
+    with gr.Accordion("Beam search: the tree generate() searched", open=False, elem_id="beam-view"):
+        with gr.Row():
+            with gr.Column(scale=2):
+                chunk = gr.Dropdown(
+                    choices=[],
+                    value=None,
+                    label="Chunk of the last translation",
+                    info="Fills the sentence box; or type your own sentence.",
+                    elem_id="beam-chunk",
+                )
+                sentence = gr.Textbox(
+                    label="Sentence (one chunk)",
+                    lines=2,
+                    max_length=get_settings().max_chars_translate,
+                    elem_id="beam-sentence",
+                )
+                note = gr.HTML()
+            with gr.Column(scale=1):
+                beams = gr.Slider(1, get_settings().max_beams, value=4, step=1, precision=0, label="Beams")
+                length_penalty = gr.Slider(
+                    -2.0,
+                    3.0,
+                    value=1.0,
+                    step=0.1,
+                    label="Length penalty",
+                    info="Moving it re-ranks the finished hypotheses without a new search.",
+                    elem_id="beam-length-penalty",
+                )
+                no_repeat = gr.Slider(0, 10, value=0, step=1, precision=0, label="No-repeat n-gram size")
+                button = gr.Button("Show the beam search", variant="primary", elem_id="beam-button")
+        ran = gr.Markdown(label="What ran")
+        shown = gr.HTML(HINT, label="Beam search tree", elem_id="beam-tree", padding=False)
+        with gr.Column(visible=False) as downloads:  # shown with the first tree: an empty box would only take room
+            files = gr.File(
+                label="Downloads (SVG, JSON)", file_count="multiple", interactive=False, elem_id="beam-files"
+            )
+    tree = gr.State(None, time_to_live=TREE_SECONDS)
+
+    tab.result.change(chunk_choices, tab.result, [chunk, note], api_name="beam_chunks", api_visibility="private")
+    chunk.input(picked_chunk, [tab.result, chunk], sentence, api_name="beam_pick", api_visibility="private")
+    button.click(
+        build_tree,
+        [sentence, tab.model, tab.precision, beams, length_penalty, no_repeat],
+        [shown, ran, files, tree],
+        api_name="beam_tree",
+        concurrency_id=MODEL_WORK,
+    ).success(lambda: gr.Column(visible=True), None, downloads, api_name=False, queue=False)
+    # change, not release: typing a value in the slider's number box releases nothing; redrawing is cheap
+    length_penalty.change(
+        rerank, [tree, length_penalty], [shown, files], api_name="beam_tree_rerank", api_visibility="private"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # never wait on the network: the hub is unreachable where the tests run
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# models converted for CTranslate2 during the tests go to a throwaway folder, not the user's cache
+os.environ.setdefault("TRANSLATOR_CTRANSLATE2_DIR", tempfile.mkdtemp(prefix="ct2-tests-"))
 
 import builders  # noqa: E402
 from servers import ROOT, launch_app  # noqa: E402

@@ -31,7 +31,7 @@ def test_batched_output_equals_each_chunk_alone(tiny, model):
 @pytest.mark.parametrize("pack", [True, False])
 @pytest.mark.parametrize("model", MODELS)
 def test_chunks_come_back_in_document_order_covering_the_text(tiny, model, pack):
-    result = translate(TEXT, model=model, num_beams=2, max_chunk_tokens=16, pack_sentences=pack)
+    result = translate(TEXT, model=model, num_beams=2, max_chunk_tokens=16, pack_sentences=pack, engine="transformers")
     assert [c.index for c in result.chunks] == list(range(len(result.chunks)))
     assert all(c.source == TEXT[c.char_start : c.char_end] for c in result.chunks)
     assert all(a.char_end <= b.char_start for a, b in zip(result.chunks, result.chunks[1:], strict=False))
@@ -42,7 +42,7 @@ def test_chunks_come_back_in_document_order_covering_the_text(tiny, model, pack)
 
 @pytest.mark.parametrize("model", MODELS)
 def test_n_best_gives_the_asked_number_best_first_with_generate_scores(tiny, model):
-    result = translate(TEXT, model=model, num_beams=4, num_return_sequences=3, precision="fp32")
+    result = translate(TEXT, model=model, num_beams=4, num_return_sequences=3, precision="fp32", engine="transformers")
     for chunk in result.chunks:
         scores = [h.score for h in chunk.hypotheses]
         assert len(scores) == 3 and scores == sorted(scores, reverse=True)
@@ -87,7 +87,7 @@ def test_bert2bert_input_has_no_special_tokens(tiny, monkeypatch):
     seen = []
     generate = loaded.model.generate
     monkeypatch.setattr(loaded.model, "generate", lambda **kw: seen.append(kw["input_ids"]) or generate(**kw))
-    translate("The house is big.", model="tiny-bert2bert", num_beams=1)
+    translate("The house is big.", model="tiny-bert2bert", num_beams=1, engine="transformers")
     ids = seen[0][0].tolist()
     assert loaded.tokenizer.cls_token_id not in ids and loaded.tokenizer.sep_token_id not in ids
     assert ids == loaded.tokenizer("The house is big.", add_special_tokens=False)["input_ids"]

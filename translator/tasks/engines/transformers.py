@@ -161,10 +161,12 @@ def generated_lengths(
     is_eos = torch.zeros_like(targets, dtype=torch.bool)
     for token in [eos_token_id] if isinstance(eos_token_id, int) else (eos_token_id or []):
         is_eos |= targets == token
-    ended = is_eos.any(dim=1)
     # an unfinished row ran to its cap, or to the time limit (then every row stopped at the last column)
     row_caps = torch.tensor(caps, device=targets.device).repeat_interleave(n_best).clamp(max=targets.shape[1])
-    lengths = torch.where(ended, is_eos.int().argmax(dim=1) + 1, row_caps)
+    first_eos = is_eos.int().argmax(dim=1)
+    # beam search finalizes a row stopped at its own cap with a </s> one past the cap: that is a cut, not an end
+    ended = is_eos.any(dim=1) & (first_eos < row_caps)
+    lengths = torch.where(ended, first_eos + 1, row_caps)
     return lengths.tolist(), ended.tolist()
 
 

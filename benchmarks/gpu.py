@@ -159,7 +159,7 @@ def ctranslate2_rows(name: str, folder: Path, new_tokens: int, bandwidth: float)
 
             from translator.tasks.engines import convert
 
-            converted = Path(convert.converted_folder(str(folder), quantization=compute_type))
+            converted = convert.convert_model(str(folder), quantization=compute_type)
             free_before = torch.cuda.mem_get_info()[0]
             translator = ctranslate2.Translator(str(converted), device="cuda", compute_type=compute_type)
             row["footprint_mb"] = (free_before - torch.cuda.mem_get_info()[0]) / 2**20

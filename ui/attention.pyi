@@ -180,7 +180,7 @@ def build_attention_tab() -> gr.events.Dependency:
             text = long_textbox(
                 "Text (sentence A, or the source to translate)", settings.max_chars_attention, "attention-text", 4
             )
-            text_pair = gr.Textbox(label="Sentence B (optional)", lines=2, elem_id="attention-text-pair")
+            text_pair = gr.Textbox("", label="Sentence B (optional)", lines=2, elem_id="attention-text-pair")
             with gr.Column(visible=True, elem_id="attention-encoder-model") as encoder_column:
                 encoder_model = model_picker("encoder", OFFLINE_MINILM)
             with gr.Column(visible=False, elem_id="attention-translation-model") as translation_column:

@@ -191,7 +191,8 @@ def loaded_models(loaded: list[Any]) -> str:
 # Tables: headers on one line, text columns wrap in the page's proportional font (ui tabs add "readable-table")
 CSS = """
 .readable-table th, .readable-table th * { white-space: nowrap !important; word-break: keep-all !important; }
-.readable-table td, .readable-table td * { font-family: var(--font) !important; overflow-wrap: anywhere; }
+.readable-table table, .readable-table td, .readable-table td * {
+  font-family: ui-sans-serif, system-ui, sans-serif !important; overflow-wrap: break-word; }
 .char-count { font-size: 85%; color: var(--body-text-color-subdued); margin-top: -6px; }
 .char-count .over { color: #b91c1c; font-weight: bold; }
 .no-model-panel { border: 1px solid #f59e0b; background: #fffbeb; border-radius: 6px; padding: 4px 12px; }

@@ -117,7 +117,7 @@ def build_qa_tab() -> gr.events.Dependency:
                 label="Answers",
                 interactive=False,
                 wrap=True,
-                column_widths=["40px", "auto", "64px", "56px", "56px", "72px"],
+                column_widths=["40px", "auto", "76px", "64px", "64px", "80px"],
                 elem_classes=["readable-table"],
                 elem_id="qa-answers",
             )

@@ -115,7 +115,7 @@ def build_summarize_tab() -> gr.events.Dependency:
         interactive=False,
         wrap=True,
         label="Every sentence: picked first, then by score (similarity to its cluster's centre)",
-        column_widths=["56px", "64px", "64px", "68px", "52px", "auto"],
+        column_widths=["60px", "72px", "76px", "80px", "52px", "auto"],
         elem_classes=["readable-table"],
         elem_id="summarize-table",
     )

@@ -15,4 +15,4 @@ def test_client_lists_the_api(client):
     endpoints = set(info["named_endpoints"])
     assert {"/status", "/translate", "/answer", "/summarize", "/attention", "/chunks"} <= endpoints
     status = client.predict(api_name="/status")
-    assert "Device:" in status and "CPU" in status
+    assert "device:** CPU" in status

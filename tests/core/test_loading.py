@@ -12,8 +12,8 @@ import torch
 
 import translator
 from translator import get_settings, load_model
-from translator.core.errors import InputError, ModelUnavailableError
 from translator.core.cache import ModelCache, get_cache
+from translator.core.errors import InputError, ModelUnavailableError
 from translator.core.loading import resolve_precision
 from translator.core.registry import OFFLINE_MINILM
 

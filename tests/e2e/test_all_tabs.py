@@ -11,8 +11,8 @@ pytestmark = pytest.mark.e2e
 # element that exists only once the result has arrived
 TABS = [
     ("Translate", "tiny-marian", "The museum was built", "#translate-button", "#translate-output textarea"),
-    # distilbert-squad is not cached offline, so the tab answers by sentence retrieval and says so
-    ("Question answering", None, "Who designed the tower?", "#qa-button", "#qa-mode :text('retrieval')"),
+    # the tab starts on a QA model that runs offline (tiny-qa), so it extracts spans and says so
+    ("Question answering", None, "Who designed the tower?", "#qa-button", "#qa-mode :text('Span extraction')"),
     ("Summarize", None, "Extractive summarization picks", "#summarize-button", "#summarize-output textarea"),
     ("Attention", None, "The animal didn't cross", "#attention-button", "#attention-view svg"),
     ("Chunks", None, "Short sentences pack together", "#chunks-button", "#chunks-viewer .chunk-viewer"),

@@ -154,7 +154,8 @@ def head_view_svg(view: HeadView) -> str:
         )
         for link in range(bounds[row], bounds[row + 1]):
             parts.append(
-                f'<line class="k{view.key[link]}" x1="{x_start}" y1="{view.y(row):g}" x2="{x_end}" y2="{view.y(view.key[link]):g}" '
+                f'<line class="k{view.key[link]}" x1="{x_start}" y1="{view.y(row):g}" '
+                f'x2="{x_end}" y2="{view.y(view.key[link]):g}" '
                 f'stroke="{view.colour(view.slot[link])}" stroke-opacity="{view.weight[link]:.2f}"/>'
             )
         parts.append("</g>")

@@ -88,9 +88,14 @@ def test_a_changed_checkpoint_converts_again(fast_settings, tmp_path, tiny_model
 
 
 def test_the_cache_lives_beside_the_hub_cache(fast_settings, tmp_path, monkeypatch):
+    import dataclasses
+
     from huggingface_hub import constants
 
-    fast_settings(ctranslate2_dir=None)
+    from translator import configure, get_settings
+
+    fast_settings()
+    configure(dataclasses.replace(get_settings(), ctranslate2_dir=None))  # replace() would keep a None as unset
     monkeypatch.setattr(constants, "HF_HOME", str(tmp_path / "hf"))
     assert convert.cache_root() == tmp_path / "hf" / "ctranslate2"
 

@@ -25,12 +25,11 @@ from .common import (
     no_model_panel,
     precision_picker,
     progress_callback,
-    registry_key,
     user_errors,
 )
 from .translate_checks import build_checks
 from .translate_files import build_files
-from .translate_options import AUTO_CHUNK, chunk_size, chunk_slider, engine_note, engine_picker, pack_checkbox
+from .translate_options import AUTO_CHUNK, chunk_slider, engine_note, engine_picker, pack_checkbox, translate_settings
 
 EXAMPLES = [
     [
@@ -77,20 +76,18 @@ def translate_text(
     *,
     retry_flagged: bool = False,
 ) -> tuple[str, str, list[Row], str, str, TranslationResult]:
-    result = translator.translate(
-        text,
-        model=registry_key(model, "translation"),
-        precision=precision,
-        num_beams=num_beams,
-        num_return_sequences=n_best,
-        length_penalty=length_penalty,
-        no_repeat_ngram_size=no_repeat_ngram_size,
-        max_chunk_tokens=chunk_size(max_chunk_tokens),
-        pack_sentences=bool(pack_sentences),
-        retry_flagged=retry_flagged,
-        engine=engine,
-        progress=progress_callback(progress),
+    settings = translate_settings(
+        model,
+        precision,
+        num_beams,
+        n_best,
+        length_penalty,
+        no_repeat_ngram_size,
+        max_chunk_tokens,
+        engine,
+        pack_sentences,
     )
+    result = translator.translate(text, **settings, retry_flagged=retry_flagged, progress=progress_callback(progress))
     ran = run_line(result) + engine_note(result, engine)
     return result.text, notes_html(result.warnings), nbest_rows(result.chunks), translation_viewer(result), ran, result
 

@@ -14,8 +14,8 @@ from translator import DocumentResult, InputError
 from translator.render.run import notes_html, run_line
 from translator.text.documents import FORMATS
 
-from .common import MODEL_WORK, progress_callback, registry_key, user_errors
-from .translate_options import chunk_size, engine_note
+from .common import MODEL_WORK, progress_callback, user_errors
+from .translate_options import engine_note, translate_settings
 
 if TYPE_CHECKING:
     from .translate import TranslateTab
@@ -64,19 +64,19 @@ def translate_file(
 
     if not file:
         raise InputError(f"Upload a file to translate first ({', '.join(FILE_TYPES)}).")
-    document = translator.translate_document(
-        file,  # gradio keeps the upload's own name, whose extension says the format
-        model=registry_key(model, "translation"),
-        precision=precision,
-        num_beams=num_beams,
-        num_return_sequences=n_best,
-        length_penalty=length_penalty,
-        no_repeat_ngram_size=no_repeat_ngram_size,
-        max_chunk_tokens=chunk_size(max_chunk_tokens),
-        pack_sentences=bool(pack_sentences),
-        engine=engine,
-        progress=progress_callback(progress),
+    settings = translate_settings(
+        model,
+        precision,
+        num_beams,
+        n_best,
+        length_penalty,
+        no_repeat_ngram_size,
+        max_chunk_tokens,
+        engine,
+        pack_sentences,
     )
+    # gradio keeps the upload's own name, whose extension says the format
+    document = translator.translate_document(file, **settings, progress=progress_callback(progress))
     run = run_line(document) + engine_note(document.translation, engine)
     return save(document), notes_html(document.warnings), translation_viewer(document.translation), run
 

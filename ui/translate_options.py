@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import gradio as gr
 
 from translator import TranslationResult
 from translator.tasks.engines.choice import ENGINES
 from translator.tasks.omissions import sentences_inside
 from translator.text.segment import sentences
+
+from .common import registry_key
 
 AUTO_CHUNK = 0  # the chunk-size slider's "let translate() choose" value
 PACK_LABEL = "Pack several sentences per chunk (more context, risk of dropped sentences)"
@@ -36,6 +40,31 @@ def chunk_slider(pack: bool) -> gr.Slider:
 def chunk_size(value: float | None) -> float | None:
     """translate()'s ``max_chunk_tokens`` for the slider's value: None lets translate() choose."""
     return None if value in (None, AUTO_CHUNK) else value
+
+
+def translate_settings(
+    model: str,
+    precision: str,
+    num_beams: float,
+    n_best: float,
+    length_penalty: float,
+    no_repeat_ngram_size: float,
+    max_chunk_tokens: float | None,
+    engine: str,
+    pack_sentences: bool,
+) -> dict[str, Any]:
+    """translate()'s keyword arguments from the tab's controls, which the text box and the file upload share."""
+    return {
+        "model": registry_key(model, "translation"),
+        "precision": precision,
+        "num_beams": num_beams,
+        "num_return_sequences": n_best,
+        "length_penalty": length_penalty,
+        "no_repeat_ngram_size": no_repeat_ngram_size,
+        "max_chunk_tokens": chunk_size(max_chunk_tokens),
+        "pack_sentences": bool(pack_sentences),
+        "engine": engine,
+    }
 
 
 def engine_note(result: TranslationResult, chosen: str) -> str:

@@ -24,6 +24,7 @@ from translator.tasks.attention_select import AttentionOptions, attention_shape,
 
 from .common import (
     MODEL_WORK,
+    clear_after_failure,
     long_textbox,
     model_picker,
     precision_picker,
@@ -242,6 +243,7 @@ def build_attention_tab() -> gr.events.Dependency:
         "outputs": [layer, heads],
         "api_visibility": "private",
         "queue": False,
+        "show_progress": "hidden",  # instant: a flash of progress over the controls would only distract
     }
     computed = button.click(
         compute_attention,
@@ -252,6 +254,7 @@ def build_attention_tab() -> gr.events.Dependency:
         concurrency_id=MODEL_WORK,
         show_progress_on=shown,  # one progress bar, not one over every pane
     )
+    clear_after_failure(computed, [result, shown, ran])
     computed.success(**fit)
     # a new computation makes the last export stale: clear and hide the Downloads box
     button.click(lambda: shown_files([]), None, files, api_visibility="private", queue=False)

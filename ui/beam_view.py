@@ -19,7 +19,7 @@ from translator.render.export import export_folder
 from translator.render.markup import short
 from translator.render.run import notes_html, run_line
 
-from .common import MODEL_WORK, registry_key, user_errors
+from .common import MODEL_WORK, clear_after_failure, long_textbox, registry_key, user_errors
 from .translate import TranslateTab
 
 EXPORT_ROOT = Path(tempfile.gettempdir()) / "bert-studio-beam-tree"
@@ -100,11 +100,8 @@ def build_beam_view(tab: TranslateTab) -> None:
                     info="Fills the sentence box; or type your own sentence.",
                     elem_id="beam-chunk",
                 )
-                sentence = gr.Textbox(
-                    label="Sentence (one chunk)",
-                    lines=2,
-                    max_length=get_settings().max_chars_translate,
-                    elem_id="beam-sentence",
+                sentence = long_textbox(
+                    "Sentence (one chunk)", get_settings().max_chars_translate, "beam-sentence", lines=2
                 )
                 note = gr.HTML()
             with gr.Column(scale=1):
@@ -128,16 +125,31 @@ def build_beam_view(tab: TranslateTab) -> None:
             )
     tree = gr.State(None, time_to_live=TREE_SECONDS)
 
-    tab.result.change(chunk_choices, tab.result, [chunk, note], api_name="beam_chunks", api_visibility="private")
+    tab.result.change(
+        chunk_choices,
+        tab.result,
+        [chunk, note],
+        api_name="beam_chunks",
+        api_visibility="private",
+        show_progress="hidden",
+    )
     chunk.input(picked_chunk, [tab.result, chunk], sentence, api_name="beam_pick", api_visibility="private")
-    button.click(
+    built = button.click(
         build_tree,
         [sentence, tab.model, tab.precision, beams, length_penalty, no_repeat],
         [shown, ran, files, tree],
         api_name="beam_tree",
         concurrency_id=MODEL_WORK,
-    ).success(lambda: gr.Column(visible=True), None, downloads, api_name=False, queue=False)
+        show_progress_on=shown,  # one progress bar, not one over every pane
+    )
+    built.success(lambda: gr.Column(visible=True), None, downloads, api_name=False, queue=False)
+    clear_after_failure(built, [shown, ran, files, tree])
     # change, not release: typing a value in the slider's number box releases nothing; redrawing is cheap
     length_penalty.change(
-        rerank, [tree, length_penalty], [shown, files], api_name="beam_tree_rerank", api_visibility="private"
+        rerank,
+        [tree, length_penalty],
+        [shown, files],
+        api_name="beam_tree_rerank",
+        api_visibility="private",
+        show_progress_on=shown,
     )

@@ -10,7 +10,7 @@ from translator.core.registry import OFFLINE_MINILM
 from translator.render.chunk_view import chunk_viewer
 from translator.render.run import notes_html, run_line
 
-from .common import MODEL_WORK, long_textbox, model_dropdown, registry_key, user_errors
+from .common import MODEL_WORK, clear_after_failure, long_textbox, model_dropdown, registry_key, user_errors
 
 EXAMPLES = [
     [
@@ -72,11 +72,12 @@ def build_chunks_tab() -> gr.events.Dependency:
             ran = gr.Markdown(label="What ran")
             viewer = gr.HTML(label="Chunk viewer", elem_id="chunks-viewer")
     gr.Examples(EXAMPLES, [text, max_tokens, stride, mode])
-    return button.click(
+    planned = button.click(
         plan_text,
         [text, model, max_tokens, stride, mode],
         [viewer, ran],
         api_name="chunks",
         concurrency_id=MODEL_WORK,
-        show_progress_on=viewer,
+        show_progress_on=viewer,  # one progress bar, not one over every pane
     )
+    return clear_after_failure(planned, [viewer, ran])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import gradio as gr
@@ -61,6 +61,22 @@ def user_errors(handler: Handler | None = None, *, gpu: bool = True) -> Any:
             raise gr.Error(GENERIC_ERROR, print_exception=False) from None
 
     return on_gpu(wrapped) if gpu else wrapped
+
+
+def clear_after_failure(run: gr.events.Dependency, outputs: list[Any]) -> gr.events.Dependency:
+    """After a failed run the toast says what went wrong and the run's outputs are emptied: no result of an
+    earlier run stays on screen looking current, and no output keeps gradio's red "Error" badge (an output
+    that a later event updates loses it). ``outputs`` are the run's. Returns ``run`` for chaining."""
+    cleared = [None] * len(outputs)
+    run.failure(
+        lambda: cleared if len(cleared) > 1 else None,
+        None,
+        outputs,
+        api_visibility="private",
+        queue=False,
+        show_progress="hidden",
+    )
+    return run
 
 
 def error_text(exc: Exception) -> str:
@@ -137,10 +153,10 @@ def no_model_panel(task: str, what: str) -> gr.Markdown:
     )
 
 
-def long_textbox(label: str, limit: int, elem_id: str, lines: int = 10) -> gr.Textbox:
+def long_textbox(label: str, limit: int, elem_id: str, lines: int = 10, info: str | None = None) -> gr.Textbox:
     """A text box with a live character counter against ``limit`` under it. The box itself cuts nothing (a
     browser cut is silent): the server refuses over-limit text with the limit in its message."""
-    box = gr.Textbox(label=label, lines=lines, elem_id=elem_id)
+    box = gr.Textbox("", label=label, lines=lines, info=info, elem_id=elem_id)
     counter = gr.HTML(counter_html(0, limit), elem_id=f"{elem_id}-count", elem_classes=["char-count"], padding=False)
     # counted in the browser (fn=None, js only): no request per keystroke
     box.change(None, box, counter, js=COUNTER_JS.replace("LIMIT", str(limit)), api_visibility="private", queue=False)
@@ -188,15 +204,42 @@ def loaded_models(loaded: list[Any]) -> str:
     return "; ".join(f"{key} ({' | '.join(hows)})" for key, hows in variants.items()) or "none yet"
 
 
-# Tables: headers on one line, text columns wrap in the page's proportional font (ui tabs add "readable-table")
+# Each table's column widths in px, None for its one text column (which takes the rest of the panel).
+TABLE_COLUMNS: dict[str, tuple[int | None, ...]] = {
+    "qa-answers": (40, None, 76, 64, 64, 80),
+    "summarize-table": (60, 72, None, 76, 80, 52),
+    "translate-nbest": (72, 48, None, 72),
+}
+
+
+def readable_table(elem_id: str, headers: Sequence[str], label: str) -> gr.Dataframe:
+    """A read-only table whose headers stay on one line and whose text column wraps (see CSS)."""
+    return gr.Dataframe(
+        headers=list(headers),
+        label=label,
+        interactive=False,
+        wrap=True,
+        column_widths=[f"{width}px" if width else "auto" for width in TABLE_COLUMNS[elem_id]],
+        elem_classes=["readable-table"],
+        elem_id=elem_id,
+    )
+
+
+# Readable tables: headers on one line; cells in the page's proportional font (gradio's table draws every cell in
+# --font-mono) with digits of equal width so numbers line up; the text column wraps within what the fixed columns
+# leave of the panel, never under 160 px: at 400 px the text stays on screen and the numbers after it scroll.
 CSS = """
+.readable-table { container-type: inline-size; --font-mono: var(--font); font-variant-numeric: tabular-nums; }
+.readable-table .table-wrap {
+  --df-max-col-width: max(160px, calc(100cqw - var(--fixed-columns, 0px) - 40px)) !important; }
 .readable-table th, .readable-table th * { white-space: nowrap !important; word-break: keep-all !important; }
-.readable-table table, .readable-table td, .readable-table td * {
-  font-family: ui-sans-serif, system-ui, sans-serif !important; overflow-wrap: break-word; }
 .char-count { font-size: 85%; color: var(--body-text-color-subdued); margin-top: -6px; }
 .char-count .over { color: #b91c1c; font-weight: bold; }
 .no-model-panel { border: 1px solid #f59e0b; background: #fffbeb; border-radius: 6px; padding: 4px 12px; }
-"""
+""" + "".join(
+    f"#{elem_id} {{ --fixed-columns: {sum(width or 0 for width in widths)}px; }}\n"
+    for elem_id, widths in TABLE_COLUMNS.items()
+)
 
 
 def n_best_slider(beams: gr.Slider, n_best: gr.Slider) -> None:

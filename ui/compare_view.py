@@ -16,7 +16,15 @@ from translator.render.run import run_line
 from translator.tasks.compare import REFERENCE_CHARS_PER_SOURCE_CHAR
 from translator.tasks.engines.choice import ENGINES
 
-from .common import MODEL_WORK, model_dropdown, progress_callback, registry_key, user_errors
+from .common import (
+    MODEL_WORK,
+    clear_after_failure,
+    long_textbox,
+    model_dropdown,
+    progress_callback,
+    registry_key,
+    user_errors,
+)
 from .translate import TranslateTab
 
 DEFAULT_PRECISIONS = {"A": "fp32", "B": "4bit"}
@@ -67,7 +75,12 @@ def side_controls(name: str, default_model: str | None) -> list[gr.components.Co
         model = model_dropdown("translation", default_model, label=f"{name}: model")
         precision = gr.Radio(list(PRECISIONS), value=DEFAULT_PRECISIONS[name], label=f"{name}: precision")
         beams = gr.Slider(
-            1, get_settings().max_beams, value=min(4, get_settings().max_beams), step=1, label=f"{name}: beams"
+            1,
+            get_settings().max_beams,
+            value=min(4, get_settings().max_beams),
+            step=1,
+            precision=0,
+            label=f"{name}: beams",
         )
         engine = gr.Radio(list(ENGINES), value=DEFAULT_ENGINE, label=f"{name}: engine")
     return [model, precision, beams, engine]
@@ -79,19 +92,19 @@ def build_compare_view(tab: TranslateTab) -> None:
         with gr.Row():
             a = side_controls("A", tab.model.value)
             b = side_controls("B", tab.model.value)
-        reference = gr.Textbox(
-            label="Reference translation (optional)",
-            info="Adds BLEU and chrF of each side (sacreBLEU); per sentence when it has as many sentences.",
+        reference = long_textbox(
+            "Reference translation (optional)",
+            REFERENCE_CHARS_PER_SOURCE_CHAR * get_settings().max_chars_translate,
+            "compare-reference",
             lines=3,
-            max_length=REFERENCE_CHARS_PER_SOURCE_CHAR * get_settings().max_chars_translate,
-            elem_id="compare-reference",
+            info="Adds BLEU and chrF of each side (sacreBLEU); per sentence when it has as many sentences.",
         )
         with gr.Row():
             only_differences = gr.Checkbox(label="Only segments that differ")
             button = gr.Button("Compare", variant="primary", elem_id="compare-button")
         ran = gr.Markdown(label="What ran")
         shown = gr.HTML(HINT, label="Comparison", elem_id="compare-output")
-    button.click(
+    compared = button.click(
         compare_text,
         [tab.text, *a, *b, reference, only_differences],
         [shown, ran],
@@ -99,3 +112,4 @@ def build_compare_view(tab: TranslateTab) -> None:
         concurrency_id=MODEL_WORK,
         show_progress_on=[shown],
     )
+    clear_after_failure(compared, [shown, ran])

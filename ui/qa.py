@@ -13,10 +13,12 @@ from translator.render.tables import QA_ANSWER_HEADERS, Row, qa_answer_rows
 
 from .common import (
     MODEL_WORK,
+    clear_after_failure,
     long_textbox,
     model_picker,
     precision_picker,
     progress_callback,
+    readable_table,
     registry_key,
     user_errors,
 )
@@ -112,26 +114,20 @@ def build_qa_tab() -> gr.events.Dependency:
             button = gr.Button("Answer", variant="primary", elem_id="qa-button")
         with gr.Column():
             note = gr.Markdown(label="How the answers were found", elem_id="qa-mode")
-            answers = gr.Dataframe(
-                headers=list(QA_ANSWER_HEADERS),
-                label="Answers",
-                interactive=False,
-                wrap=True,
-                column_widths=["40px", "auto", "76px", "64px", "64px", "80px"],
-                elem_classes=["readable-table"],
-                elem_id="qa-answers",
-            )
+            answers = readable_table("qa-answers", QA_ANSWER_HEADERS, "Answers")
             ran = gr.Markdown(label="What ran")
             highlighted = gr.HTML(label="Context with the answers", elem_id="qa-highlighted")
     with gr.Accordion("Windows in the chunk viewer (the answers' windows outlined)", open=False):
         windows = gr.HTML(label="Windows", elem_id="qa-windows")
     gr.Examples(EXAMPLES, [question, context])
     inputs = [question, context, model, precision, top_k, max_seq_len, doc_stride, max_answer_len, impossible, mode]
-    return button.click(
+    outputs = [note, answers, highlighted, windows, ran]
+    answered = button.click(
         answer_question,
         inputs,
-        [note, answers, highlighted, windows, ran],
+        outputs,
         api_name="answer",
         concurrency_id=MODEL_WORK,
         show_progress_on=answers,  # one progress bar, not one over every pane
     )
+    return clear_after_failure(answered, outputs)

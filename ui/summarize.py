@@ -14,7 +14,16 @@ from translator.render.run import run_line, summary_notes
 from translator.render.spans import summary_source_html
 from translator.render.tables import SUMMARY_HEADERS, Row, summary_rows
 
-from .common import MODEL_WORK, long_textbox, model_picker, progress_callback, registry_key, user_errors
+from .common import (
+    MODEL_WORK,
+    clear_after_failure,
+    long_textbox,
+    model_picker,
+    progress_callback,
+    readable_table,
+    registry_key,
+    user_errors,
+)
 
 TEXT = (
     "Extractive summarization picks whole sentences from a text instead of writing new ones. Each sentence is "
@@ -110,22 +119,20 @@ def build_summarize_tab() -> gr.events.Dependency:
             notes = gr.HTML(label="Notes", elem_id="summarize-notes")
             elbow = gr.Plot(label="Elbow curve: k-means inertia by number of clusters", elem_id="summarize-elbow")
     source = gr.HTML(label="Source with the picked sentences", elem_id="summarize-source")
-    table = gr.Dataframe(
-        headers=list(SUMMARY_HEADERS),
-        interactive=False,
-        wrap=True,
-        label="Every sentence: picked first, then by score (similarity to its cluster's centre)",
-        column_widths=["60px", "72px", "76px", "80px", "52px", "auto"],
-        elem_classes=["readable-table"],
-        elem_id="summarize-table",
+    table = readable_table(
+        "summarize-table",
+        SUMMARY_HEADERS,
+        "Every sentence: picked first, then by score (similarity to its cluster's centre)",
     )
     gr.Examples(EXAMPLES, [text, num_sentences, ratio])
     inputs = [text, model, num_sentences, ratio, algorithm, min_length, max_length, use_first, layer]
-    return button.click(
+    outputs = [summary, source, elbow, table, notes, ran]
+    summarized = button.click(
         summarize_text,
         inputs,
-        [summary, source, elbow, table, notes, ran],
+        outputs,
         api_name="summarize",
         concurrency_id=MODEL_WORK,
         show_progress_on=summary,  # one progress bar, not one over every pane
     )
+    return clear_after_failure(summarized, outputs)

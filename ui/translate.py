@@ -19,12 +19,14 @@ from translator.render.tables import NBEST_HEADERS, Row, nbest_rows
 from .common import (
     MODEL_WORK,
     can_run,
+    clear_after_failure,
     long_textbox,
     model_picker,
     n_best_slider,
     no_model_panel,
     precision_picker,
     progress_callback,
+    readable_table,
     user_errors,
 )
 from .translate_checks import build_checks
@@ -169,14 +171,7 @@ def build_translate_tab() -> TranslateTab:
             output = gr.Textbox(label="Translation", lines=10, interactive=False, elem_id="translate-output")
             warnings = gr.HTML(label="Notes", elem_id="translate-warnings")
             ran = gr.Markdown(label="What ran")
-            nbest = gr.Dataframe(
-                headers=list(NBEST_HEADERS),
-                label="N-best (best first)",
-                interactive=False,
-                wrap=True,
-                column_widths=["64px", "48px", "auto", "72px"],  # "Chunk" and "#" stay on one line
-                elem_classes=["readable-table"],
-            )
+            nbest = readable_table("translate-nbest", NBEST_HEADERS, "N-best (best first)")
     with gr.Accordion("Chunk viewer: each chunk beside its output", open=True):
         viewer = gr.HTML(label="Chunk viewer", elem_id="translate-chunks")
     gr.Examples(EXAMPLES, [text])
@@ -191,6 +186,7 @@ def build_translate_tab() -> TranslateTab:
         concurrency_id=MODEL_WORK,
         show_progress_on=output,  # one progress bar, not one over every pane
     )
+    clear_after_failure(translated, outputs)
     n_best_slider(beams, n_best)
     tab = TranslateTab(
         text=text,

@@ -14,7 +14,7 @@ from translator import InputError, TranslationResult, chunk_coverage
 from translator.core.settings import PRECISIONS
 from translator.render.coverage import coverage_html
 
-from .common import MODEL_WORK, user_errors
+from .common import MODEL_WORK, clear_after_failure, user_errors
 from .translate_options import has_flagged_packs
 
 if TYPE_CHECKING:
@@ -30,12 +30,19 @@ def build_checks(tab: TranslateTab) -> None:
             number = gr.Number(value=1, minimum=1, precision=0, label="Chunk number", elem_id="coverage-chunk")
             check = gr.Button("Check coverage", elem_id="coverage-button")
         drawing = gr.HTML(label="Coverage", elem_id="coverage-view")
-    check.click(check_coverage, [tab.result, number], drawing, api_name="coverage", concurrency_id=MODEL_WORK)
+    checked = check.click(check_coverage, [tab.result, number], drawing, api_name="coverage", concurrency_id=MODEL_WORK)
+    clear_after_failure(checked, [drawing])
     # after each translation (and retry) the button shows only where a retry may help
     tab.translated.then(retry_button, tab.result, retry, api_name=False, queue=False)
-    retry.click(
-        retry_flagged, list(tab.inputs), list(tab.outputs), api_name="retry_flagged", concurrency_id=MODEL_WORK
-    ).then(retry_button, tab.result, retry, api_name=False, queue=False)
+    retried = retry.click(
+        retry_flagged,
+        list(tab.inputs),
+        list(tab.outputs),
+        api_name="retry_flagged",
+        concurrency_id=MODEL_WORK,
+        show_progress_on=tab.outputs[0],  # the translation box, as for the Translate button
+    )
+    clear_after_failure(retried, list(tab.outputs)).then(retry_button, tab.result, retry, api_name=False, queue=False)
 
 
 def retry_button(result: TranslationResult | None) -> gr.Button:

@@ -14,7 +14,7 @@ from translator import DocumentResult, InputError
 from translator.render.run import notes_html, run_line
 from translator.text.documents import FORMATS
 
-from .common import MODEL_WORK, progress_callback, user_errors
+from .common import MODEL_WORK, clear_after_failure, progress_callback, user_errors
 from .translate_options import engine_note, translate_settings
 
 if TYPE_CHECKING:
@@ -37,13 +37,16 @@ def build_files(tab: TranslateTab) -> None:
         ran = gr.Markdown(label="File run line", elem_id="file-run")
         viewer = gr.HTML(label="File chunk viewer", elem_id="file-chunks")
     settings = list(tab.inputs[1:])  # everything but the text box: model, precision, beams, ...
-    button.click(
+    outputs = [download, notes, viewer, ran]
+    translated = button.click(
         translate_file,
         [upload, *settings],
-        [download, notes, viewer, ran],
+        outputs,
         api_name="translate_file",
         concurrency_id=MODEL_WORK,
+        show_progress_on=viewer,  # one progress bar, not one over every pane
     )
+    clear_after_failure(translated, outputs)
 
 
 @user_errors

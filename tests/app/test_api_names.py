@@ -8,14 +8,19 @@ import re
 import pytest
 from servers import ENDPOINTS, launch_app
 
-OURS = ("/translate", "/answer", "/summarize", "/attention", "/chunks", "/status")
 WHOLE_NUMBERS = {
     "/translate": ("num_beams", "n_best", "no_repeat_ngram_size", "max_chunk_tokens"),
     "/answer": ("top_k", "max_seq_len", "doc_stride", "max_answer_len"),
     "/summarize": ("num_sentences", "min_length", "max_length"),
     "/attention": ("num_beams", "layer"),
     "/chunks": ("max_tokens", "stride"),
+    "/coverage": ("chunk_number",),
+    "/beam_tree": ("num_beams", "no_repeat_ngram_size"),
+    "/compare": ("a_beams", "b_beams"),
+    "/translate_file": ("num_beams", "n_best", "no_repeat_ngram_size", "max_chunk_tokens"),
 }
+# inputs a caller may leave out
+OPTIONAL = {"/attention": ("text_pair",), "/compare": ("reference",)}
 
 
 @pytest.fixture(scope="module")
@@ -23,15 +28,22 @@ def api(client) -> dict:
     return client.view_api(print_info=False, return_format="dict")["named_endpoints"]
 
 
-@pytest.mark.parametrize("endpoint", OURS)
-def test_every_output_has_a_name(api, endpoint):
-    labels = [r["label"] for r in api[endpoint]["returns"]]
-    assert labels and not [label for label in labels if not label or re.fullmatch(r"value_\d+", label)], labels
+def test_every_output_of_every_endpoint_has_a_name(api):
+    assert {"/translate", "/answer", "/summarize", "/attention", "/chunks", "/status", "/coverage"} <= set(api)
+    unnamed = {
+        endpoint: labels
+        for endpoint, labels in ((e, [r["label"] for r in api[e]["returns"]]) for e in api)
+        if not labels or [label for label in labels if not label or re.fullmatch(r"value_\d+", label)]
+    }
+    assert unnamed == {}
 
 
 def test_optional_inputs_are_optional_and_whole_numbers_are_integers(api):
+    for endpoint, names in OPTIONAL.items():
+        parameters = {p["parameter_name"]: p for p in api[endpoint]["parameters"]}
+        assert all(parameters[name]["parameter_has_default"] for name in names), endpoint
+        assert [parameters[name]["parameter_default"] for name in names] == [""] * len(names)
     attention = {p["parameter_name"]: p for p in api["/attention"]["parameters"]}
-    assert attention["text_pair"]["parameter_has_default"] and attention["text_pair"]["parameter_default"] == ""
     assert attention["heads"]["python_type"]["type"] == "list[int]"
     for endpoint, names in WHOLE_NUMBERS.items():
         parameters = {p["parameter_name"]: p for p in api[endpoint]["parameters"]}

@@ -107,7 +107,7 @@ def test_summarize_returns_summary_source_plot_and_table(client):
     summary, source, elbow, table, notes, ran = summarize(client)
     rows = table["data"]
     assert [row[0] for row in rows] == [1, 2, 3, 4]
-    picked = [row[5] for row in rows if row[1] == "✓"]
+    picked = [row[2] for row in rows if row[1] == "✓"]
     assert len(picked) == 2 and all(text in summary for text in picked)
     assert picked[0] == "The Eiffel Tower was built in Paris for the World's Fair of 1889."  # use_first
     assert source.count("<sup") == 2 and "No sentence was dropped" in notes

@@ -42,5 +42,5 @@ def test_summary_rows_come_best_rank_first_with_the_picked_ticked():
         ScoredSentence(1, "second", 6, 12, True, 1, 0.91234, 0),
     ]
     result = SummaryResult(summary="second", sentences=sentences, elbow=Elbow([], [], 0), dropped=[], model="m")
-    assert summary_rows(result) == [[1, "✓", 0.9123, 1, 2, "second"], [2, "", 0.4, 2, 1, "first"]]
+    assert summary_rows(result) == [[1, "✓", "second", 0.9123, 1, 2], [2, "", "first", 0.4, 2, 1]]
     assert len(SUMMARY_HEADERS) == 6

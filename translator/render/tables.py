@@ -15,7 +15,7 @@ Row = list[int | float | str]
 
 NBEST_HEADERS = ("Chunk", "#", "Translation", "Score")
 QA_ANSWER_HEADERS = ("#", "Answer", "Score", "Start", "End", "Window")
-SUMMARY_HEADERS = ("Rank", "Picked", "Score", "Cluster", "No.", "Text")
+SUMMARY_HEADERS = ("Rank", "Picked", "Text", "Score", "Cluster", "No.")
 
 
 def nbest_rows(chunks: Sequence[TranslatedChunk]) -> list[Row]:
@@ -36,7 +36,8 @@ def qa_answer_rows(result: QAResult) -> list[Row]:
 
 
 def summary_rows(result: SummaryResult) -> list[Row]:
-    """Best rank first (the picked sentences, then the rest, each by score): rank, picked, score (similarity to
-    its cluster's centre), cluster, sentence number, text."""
+    """Best rank first (the picked sentences, then the rest, each by score): rank, picked, text, score (similarity
+    to its cluster's centre), cluster, sentence number. The text comes before the numbers so that a narrow
+    screen shows it without scrolling."""
     ranked = sorted(result.sentences, key=lambda s: s.rank)
-    return [[s.rank, "✓" if s.selected else "", round(s.score, 4), s.cluster + 1, s.index + 1, s.text] for s in ranked]
+    return [[s.rank, "✓" if s.selected else "", s.text, round(s.score, 4), s.cluster + 1, s.index + 1] for s in ranked]

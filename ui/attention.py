@@ -154,7 +154,7 @@ def show_mode(mode: str, view: str) -> tuple[Any, ...]:
     return (
         gr.Column(visible=not translating),
         gr.Column(visible=translating),
-        gr.Textbox(visible=not translating),
+        gr.Column(visible=not translating),
         gr.Radio(visible=translating),
         gr.Radio(visible=not translating),
         gr.Radio(choices=views, value=view if view in [value for _, value in views] else "head"),
@@ -175,7 +175,10 @@ def build_attention_tab() -> gr.events.Dependency:
             text = long_textbox(
                 "Text (sentence A, or the source to translate)", settings.max_chars_attention, "attention-text", 4
             )
-            text_pair = gr.Textbox("", label="Sentence B (optional)", lines=2, elem_id="attention-text-pair")
+            with gr.Column(elem_id="attention-pair-column") as pair_column:  # box and counter hide together
+                text_pair = long_textbox(
+                    "Sentence B (optional)", settings.max_chars_attention, "attention-text-pair", lines=2
+                )
             with gr.Column(visible=True, elem_id="attention-encoder-model") as encoder_column:
                 encoder_model = model_picker("encoder", OFFLINE_MINILM)
             with gr.Column(visible=False, elem_id="attention-translation-model") as translation_column:
@@ -229,7 +232,7 @@ def build_attention_tab() -> gr.events.Dependency:
         [mode.change, Context.root_block.load],
         show_mode,
         [mode, view],
-        [encoder_column, translation_column, text_pair, kind, pair, view],
+        [encoder_column, translation_column, pair_column, kind, pair, view],
         api_visibility="private",
         queue=False,
         show_progress="hidden",

@@ -40,6 +40,7 @@ def test_translation_mode_shows_cross_attention_on_the_generated_text(page, arti
     page.get_by_role("tab", name="Attention").click()
     page.locator("#attention-mode").get_by_label("Translation", exact=False).check()
     expect(page.locator("#attention-text-pair")).to_be_hidden()
+    expect(page.locator("#attention-text-pair-count")).to_be_hidden()  # its counter goes with it
     picker = page.locator("#attention-translation-model").get_by_role("combobox", name="Model")
     picker.click()
     page.get_by_role("option", name="tiny-marian").first.click()

@@ -227,11 +227,11 @@ def readable_table(elem_id: str, headers: Sequence[str], label: str) -> gr.Dataf
 
 # Readable tables: headers on one line; cells in the page's proportional font (gradio's table draws every cell in
 # --font-mono) with digits of equal width so numbers line up; the text column wraps within what the fixed columns
-# leave of the panel, never under 160 px: at 400 px the text stays on screen and the numbers after it scroll.
+# leave of the panel, never under 140 px: at 400 px the text stays on screen and the numbers after it scroll.
 CSS = """
 .readable-table { container-type: inline-size; --font-mono: var(--font); font-variant-numeric: tabular-nums; }
 .readable-table .table-wrap {
-  --df-max-col-width: max(160px, calc(100cqw - var(--fixed-columns, 0px) - 40px)) !important; }
+  --df-max-col-width: max(140px, calc(100cqw - var(--fixed-columns, 0px) - 40px)) !important; }
 .readable-table th, .readable-table th * { white-space: nowrap !important; word-break: keep-all !important; }
 .char-count { font-size: 85%; color: var(--body-text-color-subdued); margin-top: -6px; }
 .char-count .over { color: #b91c1c; font-weight: bold; }

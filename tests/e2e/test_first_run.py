@@ -118,7 +118,7 @@ def check_table(page, element, artifacts, name: str, text_column: str) -> None:
         element.scroll_into_view_if_needed()
         panel = element.locator(".table-wrap").bounding_box()
         text = element.locator("th", has_text=text_column).bounding_box()
-        assert text["width"] >= 150 and text["x"] + text["width"] <= panel["x"] + panel["width"] + 1, (text, panel)
+        assert text["width"] >= 140 and text["x"] + text["width"] <= panel["x"] + panel["width"] + 1, (text, panel)
         if width == 1400:
             last = element.locator("th").last.bounding_box()
             assert last["x"] + last["width"] <= panel["x"] + panel["width"] + 1, "a column is hidden to the right"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,13 +14,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # never wait on the network: the hub is unreachable where the tests run
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# one torch thread in each test process and each app it launches: tiny models gain nothing from more, and the
+# test workers (pytest -n, see pyproject.toml) and the apps share the cores, where threads that spin wait on each other
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 # models converted for CTranslate2 during the tests go to a throwaway folder, not the user's cache
 os.environ.setdefault("TRANSLATOR_CTRANSLATE2_DIR", tempfile.mkdtemp(prefix="ct2-tests-"))
 
-import builders  # noqa: E402
-from servers import ROOT, launch_app  # noqa: E402
+from servers import ROOT, RunningApp, api_client, launch_app, stop  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
+VIEWPORT = {"width": 1400, "height": 1000}
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -34,6 +37,8 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory) -> dict[str, Path]:
     """Paths of the tiny models and of a registry.toml that names them tiny-*, built once per session."""
+    import builders  # here, not at the top: pytest -n's controller process loads this file too, and runs no test
+
     return builders.build_all(tmp_path_factory.mktemp("tiny"))
 
 
@@ -60,24 +65,46 @@ def settings_with(tiny):
     translator.configure(before)
 
 
+# the session app, for the hooks that pause it between the tests that use it
+SESSION_APP = pytest.StashKey[RunningApp]()
+
+
 @pytest.fixture(scope="session")
-def app_url(tiny_models, tmp_path_factory) -> str:
-    """The app on 127.0.0.1 with the tiny models in its registry, offline."""
+def app_server(tiny_models, tmp_path_factory, pytestconfig) -> Iterator[RunningApp]:
+    """The app on 127.0.0.1 with the tiny models in its registry, offline, launched once for every test that needs
+    these flags (its process and log too: the load test measures its memory, another test reads its log)."""
     log = tmp_path_factory.mktemp("app") / "app.log"
     process, url = launch_app(["--offline", "--registry", str(tiny_models["registry"])], log_path=log)
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    pytestconfig.stash[SESSION_APP] = RunningApp(process, url, log)
+    yield pytestconfig.stash[SESSION_APP]
+    del pytestconfig.stash[SESSION_APP]
+    stop(process)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    app = item.config.stash.get(SESSION_APP, None)
+    if app is not None and "app_server" in item.fixturenames:
+        app.resume()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Pause the session app while tests that don't use it run (after this test's fixtures are torn down): it lives
+    for the whole session, and idle it would still take 8% of a core from them."""
+    app = item.config.stash.get(SESSION_APP, None)
+    if app is not None and (nextitem is None or "app_server" not in nextitem.fixturenames):
+        app.pause()
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server) -> str:
+    return app_server.url
 
 
 @pytest.fixture(scope="session")
 def client(app_url):
-    from gradio_client import Client
-
-    return Client(app_url, verbose=False)
+    return api_client(app_url)
 
 
 @pytest.fixture(scope="session")
@@ -92,14 +119,26 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture(scope="session")
+def browser_context(browser):
+    """The context of the browser tests' page (the app keeps nothing in the browser)."""
+    context = browser.new_context(viewport=VIEWPORT)
+    yield context
+    context.close()
+
+
 @pytest.fixture
-def page(browser, app_url):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
+def page(browser_context, app_url):
+    """The app freshly loaded for one test, in the page the tests share: loading it again in the same page takes
+    half the CPU of a new page (its renderer and compiled scripts stay). What a test changed on the page is reset
+    here (a new page if it closed it), but handlers it adds with page.on() stay: remove them in the test."""
+    page = browser_context.pages[0] if browser_context.pages else browser_context.new_page()
+    page.set_viewport_size(VIEWPORT)
     page.set_default_timeout(60_000)
     page.goto(app_url)
     yield page
-    context.close()
+    if not page.is_closed():
+        page.goto("about:blank")  # the app's page ends with its test (and stops polling the app)
 
 
 @pytest.fixture(scope="session")

@@ -6,11 +6,17 @@ Imported by conftest and the app tests as ``servers`` (conftest puts tests/ on s
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gradio_client import Client
 
 ROOT = Path(__file__).resolve().parent.parent
 # the app under test stops generating here: a random tiny Marian rarely says </s>, and 512 tokens take seconds
@@ -83,6 +89,30 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 120) ->
     raise TimeoutError(f"the app did not listen on {port} within {timeout}s")
 
 
+def api_client(url: str, **kwargs: object) -> Client:
+    """A gradio_client Client of the app at ``url``. Its certificate checks are off: the app is plain HTTP on
+    loopback, and with them on every request builds a TLS context from the CA bundle (a tenth of a second of CPU)."""
+    from gradio_client import Client
+
+    return Client(url, verbose=False, ssl_verify=False, **kwargs)
+
+
+@dataclass(frozen=True)
+class RunningApp:
+    """An app launched by the tests: its process (for its memory), address, and the log it writes."""
+
+    process: subprocess.Popen
+    url: str
+    log: Path
+
+    def pause(self) -> None:
+        """Stop the process until resume(): idle, gradio's queue still wakes every millisecond (8% of a core)."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+
 def launch_app(args: list[str], env: dict[str, str] | None = None, log_path: Path | None = None):
     """Start ``python app.py ARGS`` on a free loopback port with a small new-token cap; return (process, url)."""
     port = free_port()
@@ -90,7 +120,8 @@ def launch_app(args: list[str], env: dict[str, str] | None = None, log_path: Pat
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port), *args],
         cwd=ROOT,
-        env={**os.environ, "TRANSLATOR_MAX_NEW_TOKENS": MAX_NEW_TOKENS, **(env or {})},
+        # unbuffered: tests read the log while the app runs
+        env={**os.environ, "TRANSLATOR_MAX_NEW_TOKENS": MAX_NEW_TOKENS, "PYTHONUNBUFFERED": "1", **(env or {})},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -100,3 +131,14 @@ def launch_app(args: list[str], env: dict[str, str] | None = None, log_path: Pat
         process.kill()
         raise
     return process, f"http://127.0.0.1:{port}/"
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End a launched app: politely, then for sure."""
+    process.send_signal(signal.SIGCONT)  # a paused process would act on SIGTERM only once resumed
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)

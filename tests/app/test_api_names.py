@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from servers import ENDPOINTS, launch_app
+from servers import ENDPOINTS
 
 WHOLE_NUMBERS = {
     "/translate": ("num_beams", "n_best", "no_repeat_ngram_size", "max_chunk_tokens"),
@@ -50,20 +50,15 @@ def test_optional_inputs_are_optional_and_whole_numbers_are_integers(api):
         assert {name: parameters[name]["python_type"]["type"] for name in names} == dict.fromkeys(names, "int")
 
 
-def test_a_request_gradio_rejects_is_one_log_line(tiny_models, tmp_path):
-    from gradio_client import Client
-
-    log = tmp_path / "app.log"
-    process, url = launch_app(["--offline", "--registry", str(tiny_models["registry"])], log_path=log)
-    try:
-        client = Client(url, verbose=False)
-        arguments = list(ENDPOINTS["/chunks"][0])
-        arguments[4] = "paragraphs"  # not one of the Mode radio's choices: gradio's preprocess refuses it
-        with pytest.raises(Exception, match="paragraphs"):
-            client.predict(*arguments, api_name="/chunks")
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-    text = log.read_text()
+def test_a_request_gradio_rejects_is_one_log_line(app_server, client):
+    written_before = app_server.log.stat().st_size
+    arguments = list(ENDPOINTS["/chunks"][0])
+    arguments[4] = "paragraphs"  # not one of the Mode radio's choices: gradio's preprocess refuses it
+    with pytest.raises(Exception, match="paragraphs"):
+        client.predict(*arguments, api_name="/chunks")
+    assert "device:** CPU" in client.predict(api_name="/status")  # answered after it: the rejection is logged
+    with app_server.log.open("rb") as log:
+        log.seek(written_before)
+        text = log.read().decode("utf-8", "replace")  # only what this request wrote, in the session app's log
     assert "Traceback" not in text
     assert len([line for line in text.splitlines() if "paragraphs" in line]) == 1

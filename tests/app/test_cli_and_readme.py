@@ -6,22 +6,34 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 
+import pytest
 from servers import ROOT
 
+from translator.__main__ import main
 
-def test_help_shows_no_rest_markup_and_finetune_help_warns_about_uncased_encoders():
-    for args in (["--help"], ["finetune", "--help"]):
-        shown = subprocess.run(
-            [sys.executable, "-m", "translator", *args], capture_output=True, text=True, check=True, cwd=ROOT
-        ).stdout
-        assert "``" not in shown
-    assert (
-        ".venv/bin/python -m translator COMMAND"
-        in subprocess.run(
-            [sys.executable, "-m", "translator", "--help"], capture_output=True, text=True, cwd=ROOT
-        ).stdout
-    )
+
+@pytest.fixture
+def shown_help(capsys, monkeypatch) -> Callable[..., str]:
+    """What ``python -m translator ARGS --help`` prints into a pipe (80 columns), from its ``main`` in this process:
+    a process would import torch again (the module entry point runs as a process in test_finetune.py)."""
+    monkeypatch.setenv("COLUMNS", "80")
+
+    def show(*args: str) -> str:
+        with pytest.raises(SystemExit) as stop:
+            main([*args, "--help"])
+        assert stop.value.code == 0
+        return capsys.readouterr().out
+
+    return show
+
+
+def test_help_shows_no_rest_markup_and_finetune_help_warns_about_uncased_encoders(shown_help):
+    top = shown_help()
+    assert "``" not in top and ".venv/bin/python -m translator COMMAND" in top
+    shown = shown_help("finetune")
+    assert "``" not in shown
     assert "lower-case, accent-free" in re.sub(r"\s+", " ", shown) and "cased checkpoint" in shown
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import httpx
 import pytest
 from huggingface_hub import SpaceCard
-from servers import ROOT, launch_app
+from servers import ROOT, api_client, launch_app
 
 
 def test_readme_front_matter_is_valid_space_metadata():
@@ -37,38 +37,55 @@ def test_deploy_dry_run_lists_exactly_the_app_files():
     assert all((ROOT / f).is_file() for f in out)
 
 
-# app.py run as a script in this interpreter; prints whether it failed and whether gradio was ever imported
+# app.py run as a script once per flag set, all in one interpreter (each run would import torch again in its own);
+# prints per run what it wrote, whether it failed, and whether gradio was imported by then
 AS_SCRIPT = """
-import runpy, sys
-sys.argv = ["app.py", *sys.argv[1:]]
-try:
-    runpy.run_path("app.py", run_name="__main__")
-except SystemExit as stop:
-    print(stop)
-    print(stop.code != 0, "gradio" in sys.modules)
+import contextlib, io, json, runpy, sys, traceback
+for flags in json.loads(sys.argv[1]):
+    sys.argv = ["app.py", *flags]
+    out, err, failed = io.StringIO(), io.StringIO(), None
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            runpy.run_path("app.py", run_name="__main__")
+        except SystemExit as stop:
+            print(stop)
+            failed = stop.code != 0
+        except Exception:
+            traceback.print_exc()
+    run = {"out": out.getvalue(), "err": err.getvalue(), "failed": failed, "gradio": "gradio" in sys.modules}
+    print("RUN", json.dumps(run))
 """
+BAD_FLAGS = [
+    (["--share", "--port", "1"], "--auth"),  # a public link needs a login (or an explicit opt-out)
+    (["--auth", "nocolon"], "user:password"),
+    (["--auth-file", "/nonexistent/auth"], "cannot be read"),
+    (["--trusted-proxy-hops", "-1"], "--trusted-proxy-hops"),  # argparse's usage error
+]
 
 
-@pytest.mark.parametrize(
-    ("flags", "message"),
-    [
-        (["--share", "--port", "1"], "--auth"),  # a public link needs a login (or an explicit opt-out)
-        (["--auth", "nocolon"], "user:password"),
-        (["--auth-file", "/nonexistent/auth"], "cannot be read"),
-        (["--trusted-proxy-hops", "-1"], "--trusted-proxy-hops"),  # argparse's usage error
-    ],
-)
-def test_a_bad_flag_stops_the_app_before_gradio_loads(flags, message):
+@pytest.fixture(scope="module")
+def bad_flag_runs() -> dict[str, dict]:
+    """Each flag set's run of app.py (keyed by its flags joined by spaces)."""
+    flag_sets = [flags for flags, _ in BAD_FLAGS]
     result = subprocess.run(
-        [sys.executable, "-c", AS_SCRIPT, *flags],
+        [sys.executable, "-c", AS_SCRIPT, json.dumps(flag_sets)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
         env={"PATH": "", "HF_HUB_OFFLINE": "1"},  # no TRANSLATOR_AUTH from the caller's environment
     )
-    assert result.stdout.split()[-2:] == ["True", "False"], result.stdout + result.stderr  # failed, no gradio
-    assert message in result.stdout + result.stderr and "Traceback" not in result.stderr
+    runs = [json.loads(line[4:]) for line in result.stdout.splitlines() if line.startswith("RUN ")]
+    assert len(runs) == len(flag_sets), result.stdout + result.stderr
+    return {" ".join(flags): run for flags, run in zip(flag_sets, runs, strict=True)}
+
+
+@pytest.mark.parametrize(("flags", "message"), BAD_FLAGS)
+def test_a_bad_flag_stops_the_app_before_gradio_loads(bad_flag_runs, flags, message):
+    run = bad_flag_runs[" ".join(flags)]
+    shown = run["out"] + run["err"]
+    assert (run["failed"], run["gradio"]) == (True, False), shown  # failed, with no gradio imported yet
+    assert message in shown and "Traceback" not in run["err"], shown
 
 
 @pytest.fixture(scope="module")
@@ -83,13 +100,11 @@ def authed_url(tiny_models, tmp_path_factory):
 
 
 def test_with_auth_an_unauthenticated_api_call_is_refused(authed_url):
-    from gradio_client import Client
-
     with pytest.raises(Exception):  # noqa: B017 (gradio_client raises a plain error on 401)
-        Client(authed_url, verbose=False).predict(api_name="/status")
+        api_client(authed_url).predict(api_name="/status")
     config = httpx.get(authed_url + "config", timeout=10)
     assert config.status_code in (401, 403) or "auth_required" in config.text
-    client = Client(authed_url, auth=("ada", "lovelace"), verbose=False)
+    client = api_client(authed_url, auth=("ada", "lovelace"))
     assert "device:** CPU" in client.predict(api_name="/status")
 
 
@@ -130,11 +145,3 @@ def test_rate_limit_answers_429_over_http_whatever_x_forwarded_for_says(tiny, tm
         process.kill()
         process.wait(timeout=10)
     assert codes[:2] == [200, 200] and codes[2] == 429
-
-
-def test_module_level_demo_has_a_queue():
-    sys.path.insert(0, str(ROOT))
-    import app
-
-    assert app.demo._queue is not None and app.demo._queue.max_size == app.get_settings().queue_size
-    assert Path(app.__file__).parent == ROOT

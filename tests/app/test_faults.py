@@ -1,18 +1,28 @@
-"""Faults inside handlers, on the app run in this process so a test can break its models on purpose."""
+"""The app imported into this process, as Spaces runs it: its module-level demo, and faults inside handlers (served
+here so a test can break its models on purpose). Every test that imports app.py into the test process is here, so a
+test worker imports gradio once."""
 
 from __future__ import annotations
 
 import functools
 import sys
+from pathlib import Path
 
 import pytest
 import torch
-from gradio_client import Client
 from gradio_client.exceptions import AppError
-from servers import ENDPOINTS, MAX_NEW_TOKENS, ROOT, free_port
+from servers import ENDPOINTS, MAX_NEW_TOKENS, ROOT, api_client, free_port
 
 import translator
 from translator import InputError, load_model
+
+
+def test_module_level_demo_has_a_queue():
+    sys.path.insert(0, str(ROOT))
+    import app
+
+    assert app.demo._queue is not None and app.demo._queue.max_size == app.get_settings().queue_size
+    assert Path(app.__file__).parent == ROOT
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +39,7 @@ def inprocess(tiny_models):
     _, url, _ = blocks.launch(
         server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, show_error=False, quiet=True
     )
-    yield Client(url, verbose=False)
+    yield api_client(url)
     blocks.close()
     translator.configure(before)
 

@@ -12,9 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psutil
 import pytest
-from gradio_client import Client
 from gradio_client.exceptions import AppError
-from servers import ENDPOINTS, launch_app
+from servers import ENDPOINTS, api_client, launch_app, stop
 
 CLIENTS = 25
 REQUESTS_PER_CLIENT = 4
@@ -23,7 +22,7 @@ MIXED = ["/translate", "/answer", "/summarize", "/chunks", "/attention"]
 
 def _session(url: str, worker: int) -> list[tuple[str, float, str]]:
     """One client's requests, round-robin over the tabs: (api, seconds, outcome)."""
-    client = Client(url, verbose=False)
+    client = api_client(url)
     results = []
     for i in range(REQUESTS_PER_CLIENT):
         api = MIXED[(worker + i) % len(MIXED)]
@@ -40,14 +39,15 @@ def _session(url: str, worker: int) -> list[tuple[str, float, str]]:
 
 
 @pytest.fixture
-def loaded_app(tiny, tmp_path, request):
-    env = getattr(request, "param", {})
+def small_queue_app(tiny_models, tmp_path):
+    """An app whose queue holds two requests."""
     process, url = launch_app(
-        ["--offline", "--registry", str(tiny["registry"])], env=env, log_path=tmp_path / "app.log"
+        ["--offline", "--registry", str(tiny_models["registry"])],
+        env={"TRANSLATOR_QUEUE_SIZE": "2"},
+        log_path=tmp_path / "app.log",
     )
     yield process, url
-    process.kill()
-    process.wait(timeout=10)
+    stop(process)
 
 
 def _run(url: str, clients: int) -> list[tuple[str, float, str]]:
@@ -56,8 +56,8 @@ def _run(url: str, clients: int) -> list[tuple[str, float, str]]:
         return [row for future in futures for row in future.result(timeout=240)]
 
 
-def test_25_clients_all_succeed_with_bounded_memory(loaded_app, artifacts):
-    process, url = loaded_app
+def test_25_clients_all_succeed_with_bounded_memory(app_server, artifacts):
+    process, url = app_server.process, app_server.url
     _session(url, 0)  # warm up: load each tiny model once
     memory = psutil.Process(process.pid)
     rss_before = memory.memory_info().rss
@@ -84,9 +84,8 @@ def test_25_clients_all_succeed_with_bounded_memory(loaded_app, artifacts):
     assert process.poll() is None
 
 
-@pytest.mark.parametrize("loaded_app", [{"TRANSLATOR_QUEUE_SIZE": "2"}], indirect=True)
-def test_a_full_queue_says_it_is_busy(loaded_app):
-    process, url = loaded_app
+def test_a_full_queue_says_it_is_busy(small_queue_app):
+    process, url = small_queue_app
     rows = _run(url, 12)
     outcomes = [row[2] for row in rows]
     busy = [o for o in outcomes if o != "ok"]
@@ -94,5 +93,5 @@ def test_a_full_queue_says_it_is_busy(loaded_app):
     assert busy, "12 clients against a queue of 2 should find it full at least once"
     assert all("queue" in o.lower() and "full" in o.lower() for o in busy), busy[:3]
     assert process.poll() is None
-    viewer, _ = Client(url, verbose=False).predict(*ENDPOINTS["/chunks"][0], api_name="/chunks")
+    viewer, _ = api_client(url).predict(*ENDPOINTS["/chunks"][0], api_name="/chunks")
     assert "One sentence." in viewer  # the app still answers once the queue has drained

@@ -4,18 +4,11 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from screens import shots
 
 pytestmark = pytest.mark.e2e
 
 TEXT = "The house is big. The river runs to the city."
-
-
-def screenshots(page, artifacts, name: str) -> None:
-    """The page at 1400 and at 400 px wide, then back to 1400."""
-    for width in (1400, 400):
-        page.set_viewport_size({"width": width, "height": 1000})
-        page.screenshot(path=str(artifacts / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1400, "height": 1000})
 
 
 def test_confidence_beam_and_compare_views(page, artifacts):
@@ -56,7 +49,7 @@ def test_confidence_beam_and_compare_views(page, artifacts):
     penalty.fill("2")
     penalty.press("Enter")
     expect(page.locator("#beam-tree")).to_contain_text("Re-ranked with length penalty 2", timeout=30_000)
-    screenshots(page, artifacts, "beam-view")
+    shots(page, page.locator("#beam-view"), artifacts, "beam-view")
 
     # Compare: A fp32 against B 4-bit, both on the tab's text
     page.locator("#compare-view").get_by_text("Compare: the text above through two configurations").click()
@@ -68,4 +61,4 @@ def test_confidence_beam_and_compare_views(page, artifacts):
     expect(shown).to_contain_text("sacreBLEU signature")
     expect(shown.locator(".compare-segment")).to_have_count(2)
     shown.scroll_into_view_if_needed()
-    screenshots(page, artifacts, "compare-view")
+    shots(page, page.locator("#compare-view"), artifacts, "compare-view")

@@ -115,14 +115,13 @@ def check_table(page, element, artifacts, name: str, text_column: str) -> None:
             "cells => cells.map(c => getComputedStyle(c.querySelector('span') || c).fontFamily)"
         )
         assert fonts and not [font for font in fonts if "mono" in font.lower()], fonts
-        element.scroll_into_view_if_needed()
         panel = element.locator(".table-wrap").bounding_box()
         text = element.locator("th", has_text=text_column).bounding_box()
         assert text["width"] >= 140 and text["x"] + text["width"] <= panel["x"] + panel["width"] + 1, (text, panel)
         if width == 1400:
             last = element.locator("th").last.bounding_box()
             assert last["x"] + last["width"] <= panel["x"] + panel["width"] + 1, "a column is hidden to the right"
-        page.screenshot(path=str(artifacts / f"first-run-{name}-{width}.png"), full_page=True)
+        element.screenshot(path=str(artifacts / f"first-run-{name}-{width}.png"))
     page.set_viewport_size({"width": 1400, "height": 1000})
 
 

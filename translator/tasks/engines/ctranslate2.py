@@ -110,7 +110,8 @@ def load(model: str, precision: str = "auto") -> LoadedModel:
         raise InputError(f"Precision must be one of {', '.join(PRECISIONS)}, not {precision!r}.")
     device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
     compute, notes = compute_type(requested, device)
-    key = (NAME, spec.source, spec.revision, compute, spec.recipe)
+    # the conversion folder is part of what was loaded: a model from another folder is another conversion
+    key = (NAME, spec.source, spec.revision, compute, spec.recipe, str(convert.cache_root()))
     return cached(key, lambda: _load_uncached(spec, requested, compute, device, notes))
 
 

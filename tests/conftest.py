@@ -65,36 +65,14 @@ def settings_with(tiny):
     translator.configure(before)
 
 
-# the session app, for the hooks that pause it between the tests that use it
-SESSION_APP = pytest.StashKey[RunningApp]()
-
-
 @pytest.fixture(scope="session")
-def app_server(tiny_models, tmp_path_factory, pytestconfig) -> Iterator[RunningApp]:
+def app_server(tiny_models, tmp_path_factory) -> Iterator[RunningApp]:
     """The app on 127.0.0.1 with the tiny models in its registry, offline, launched once for every test that needs
     these flags (its process and log too: the load test measures its memory, another test reads its log)."""
     log = tmp_path_factory.mktemp("app") / "app.log"
     process, url = launch_app(["--offline", "--registry", str(tiny_models["registry"])], log_path=log)
-    pytestconfig.stash[SESSION_APP] = RunningApp(process, url, log)
-    yield pytestconfig.stash[SESSION_APP]
-    del pytestconfig.stash[SESSION_APP]
+    yield RunningApp(process, url, log)
     stop(process)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    app = item.config.stash.get(SESSION_APP, None)
-    if app is not None and "app_server" in item.fixturenames:
-        app.resume()
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
-    """Pause the session app while tests that don't use it run (after this test's fixtures are torn down): it lives
-    for the whole session, and idle it would still take 8% of a core from them."""
-    app = item.config.stash.get(SESSION_APP, None)
-    if app is not None and (nextitem is None or "app_server" not in nextitem.fixturenames):
-        app.pause()
 
 
 @pytest.fixture(scope="session")
@@ -136,6 +114,11 @@ def page(browser_context, app_url):
     page.set_viewport_size(VIEWPORT)
     page.set_default_timeout(60_000)
     page.goto(app_url)
+    from playwright.sync_api import expect
+
+    # a loaded machine (two test workers, their apps, the browser) answers slower than expect's 5 s default
+    expect.set_options(timeout=20_000)
+    expect(page.locator("#status-line")).to_contain_text("Hub:")  # mounted: a click before that would be lost
     yield page
     if not page.is_closed():
         page.goto("about:blank")  # the app's page ends with its test (and stops polling the app)

@@ -6,7 +6,6 @@ Imported by conftest and the app tests as ``servers`` (conftest puts tests/ on s
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -105,13 +104,6 @@ class RunningApp:
     url: str
     log: Path
 
-    def pause(self) -> None:
-        """Stop the process until resume(): idle, gradio's queue still wakes every millisecond (8% of a core)."""
-        self.process.send_signal(signal.SIGSTOP)
-
-    def resume(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
-
 
 def launch_app(args: list[str], env: dict[str, str] | None = None, log_path: Path | None = None):
     """Start ``python app.py ARGS`` on a free loopback port with a small new-token cap; return (process, url)."""
@@ -135,7 +127,6 @@ def launch_app(args: list[str], env: dict[str, str] | None = None, log_path: Pat
 
 def stop(process: subprocess.Popen) -> None:
     """End a launched app: politely, then for sure."""
-    process.send_signal(signal.SIGCONT)  # a paused process would act on SIGTERM only once resumed
     process.terminate()
     try:
         process.wait(timeout=10)

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import gradio as gr
 import torch
+from gradio.exceptions import ComponentProcessingError
 
 from translator import InputError, TranslatorError, get_cache, get_registry, get_settings, is_available
 from translator.core.cache import free_memory
@@ -263,3 +264,8 @@ class Studio(gr.Blocks):
                 log.warning("rejected a request to %s: %s", block_fn.api_name or block_fn.name, exc.message)
                 exc.print_exception = False
             raise
+        except ComponentProcessingError as exc:  # a value of the wrong type (a word for a number)
+            parts = error_text(exc).split("\n\n")  # which input failed; what it expected and got; the cause
+            sentence = parts[1] if len(parts) > 1 else parts[0]
+            log.warning("rejected a request to %s: %s", block_fn.api_name or block_fn.name, sentence)
+            raise gr.Error(sentence, print_exception=False) from None

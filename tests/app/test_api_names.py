@@ -50,15 +50,22 @@ def test_optional_inputs_are_optional_and_whole_numbers_are_integers(api):
         assert {name: parameters[name]["python_type"]["type"] for name in names} == dict.fromkeys(names, "int")
 
 
-def test_a_request_gradio_rejects_is_one_log_line(app_server, client):
+@pytest.mark.parametrize(
+    ("index", "value"),
+    [
+        (4, "paragraphs"),  # not one of the Mode radio's choices: gradio's preprocess refuses it
+        (2, "ten"),  # a word for a number: gradio's slider fails to compare it
+    ],
+)
+def test_a_request_gradio_rejects_is_one_log_line(app_server, client, index, value):
     written_before = app_server.log.stat().st_size
     arguments = list(ENDPOINTS["/chunks"][0])
-    arguments[4] = "paragraphs"  # not one of the Mode radio's choices: gradio's preprocess refuses it
-    with pytest.raises(Exception, match="paragraphs"):
+    arguments[index] = value
+    with pytest.raises(Exception, match=value):
         client.predict(*arguments, api_name="/chunks")
     assert "device:** CPU" in client.predict(api_name="/status")  # answered after it: the rejection is logged
     with app_server.log.open("rb") as log:
         log.seek(written_before)
         text = log.read().decode("utf-8", "replace")  # only what this request wrote, in the session app's log
     assert "Traceback" not in text
-    assert len([line for line in text.splitlines() if "paragraphs" in line]) == 1
+    assert len([line for line in text.splitlines() if value in line]) == 1

@@ -89,7 +89,10 @@ def client(app_url):
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # a loaded machine (two test workers, their apps, the browser) answers slower than expect's 5 s default
+    expect.set_options(timeout=20_000)
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -116,8 +119,6 @@ def page(browser_context, app_url):
     page.goto(app_url)
     from playwright.sync_api import expect
 
-    # a loaded machine (two test workers, their apps, the browser) answers slower than expect's 5 s default
-    expect.set_options(timeout=20_000)
     expect(page.locator("#status-line")).to_contain_text("Hub:")  # mounted: a click before that would be lost
     yield page
     if not page.is_closed():

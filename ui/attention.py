@@ -257,7 +257,7 @@ def build_attention_tab() -> gr.events.Dependency:
         concurrency_id=MODEL_WORK,
         show_progress_on=shown,  # one progress bar, not one over every pane
     )
-    clear_after_failure(computed, [result, shown, ran])
+    clear_after_failure(computed)
     computed.success(**fit)
     # a new computation makes the last export stale: clear and hide the Downloads box
     button.click(lambda: shown_files([]), None, files, api_visibility="private", queue=False)

@@ -143,7 +143,7 @@ def build_beam_view(tab: TranslateTab) -> None:
         show_progress_on=shown,  # one progress bar, not one over every pane
     )
     built.success(lambda: gr.Column(visible=True), None, downloads, api_name=False, queue=False)
-    clear_after_failure(built, [shown, ran, files, tree])
+    clear_after_failure(built)
     # change, not release: typing a value in the slider's number box releases nothing; redrawing is cheap
     length_penalty.change(
         rerank,

@@ -80,4 +80,4 @@ def build_chunks_tab() -> gr.events.Dependency:
         concurrency_id=MODEL_WORK,
         show_progress_on=viewer,  # one progress bar, not one over every pane
     )
-    return clear_after_failure(planned, [viewer, ran])
+    return clear_after_failure(planned)

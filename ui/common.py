@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import gradio as gr
 import torch
+from gradio.context import Context
 from gradio.exceptions import ComponentProcessingError
 
 from translator import InputError, TranslatorError, get_cache, get_registry, get_settings, is_available
@@ -64,10 +65,11 @@ def user_errors(handler: Handler | None = None, *, gpu: bool = True) -> Any:
     return on_gpu(wrapped) if gpu else wrapped
 
 
-def clear_after_failure(run: gr.events.Dependency, outputs: list[Any]) -> gr.events.Dependency:
+def clear_after_failure(run: gr.events.Dependency) -> gr.events.Dependency:
     """After a failed run the toast says what went wrong and the run's outputs are emptied: no result of an
     earlier run stays on screen looking current, and no output keeps gradio's red "Error" badge (an output
-    that a later event updates loses it). ``outputs`` are the run's. Returns ``run`` for chaining."""
+    that a later event updates loses it). Call inside the Blocks that defines ``run``; returns it for chaining."""
+    outputs = Context.root_block.fns[run["id"]].outputs
     cleared = [None] * len(outputs)
     run.failure(
         lambda: cleared if len(cleared) > 1 else None,

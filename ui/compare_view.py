@@ -112,4 +112,4 @@ def build_compare_view(tab: TranslateTab) -> None:
         concurrency_id=MODEL_WORK,
         show_progress_on=[shown],
     )
-    clear_after_failure(compared, [shown, ran])
+    clear_after_failure(compared)

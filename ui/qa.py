@@ -130,4 +130,4 @@ def build_qa_tab() -> gr.events.Dependency:
         concurrency_id=MODEL_WORK,
         show_progress_on=answers,  # one progress bar, not one over every pane
     )
-    return clear_after_failure(answered, outputs)
+    return clear_after_failure(answered)

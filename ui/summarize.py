@@ -135,4 +135,4 @@ def build_summarize_tab() -> gr.events.Dependency:
         concurrency_id=MODEL_WORK,
         show_progress_on=summary,  # one progress bar, not one over every pane
     )
-    return clear_after_failure(summarized, outputs)
+    return clear_after_failure(summarized)

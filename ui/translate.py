@@ -186,7 +186,7 @@ def build_translate_tab() -> TranslateTab:
         concurrency_id=MODEL_WORK,
         show_progress_on=output,  # one progress bar, not one over every pane
     )
-    clear_after_failure(translated, outputs)
+    clear_after_failure(translated)
     n_best_slider(beams, n_best)
     tab = TranslateTab(
         text=text,

@@ -31,7 +31,7 @@ def build_checks(tab: TranslateTab) -> None:
             check = gr.Button("Check coverage", elem_id="coverage-button")
         drawing = gr.HTML(label="Coverage", elem_id="coverage-view")
     checked = check.click(check_coverage, [tab.result, number], drawing, api_name="coverage", concurrency_id=MODEL_WORK)
-    clear_after_failure(checked, [drawing])
+    clear_after_failure(checked)
     # after each translation (and retry) the button shows only where a retry may help
     tab.translated.then(retry_button, tab.result, retry, api_name=False, queue=False)
     retried = retry.click(
@@ -42,7 +42,7 @@ def build_checks(tab: TranslateTab) -> None:
         concurrency_id=MODEL_WORK,
         show_progress_on=tab.outputs[0],  # the translation box, as for the Translate button
     )
-    clear_after_failure(retried, list(tab.outputs)).then(retry_button, tab.result, retry, api_name=False, queue=False)
+    clear_after_failure(retried).then(retry_button, tab.result, retry, api_name=False, queue=False)
 
 
 def retry_button(result: TranslationResult | None) -> gr.Button:

@@ -46,7 +46,7 @@ def build_files(tab: TranslateTab) -> None:
         concurrency_id=MODEL_WORK,
         show_progress_on=viewer,  # one progress bar, not one over every pane
     )
-    clear_after_failure(translated, outputs)
+    clear_after_failure(translated)
 
 
 @user_errors

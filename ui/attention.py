@@ -69,6 +69,11 @@ class HeadBoxes(gr.CheckboxGroup):
         info["items"] = {"type": "integer", "minimum": 1}  # an enum would show as quoted literals
         return info
 
+    def get_block_name(self) -> str:
+        # drawn by gradio's own check boxes: under its class name the page would fetch a custom component that
+        # does not exist, and show no head boxes at all
+        return "checkboxgroup"
+
 
 def view_options(controls: Mapping[str, Any]) -> AttentionOptions:
     """The view controls' values, by name, as one options object (checked later, where they are used)."""

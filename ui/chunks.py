@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import gradio as gr
 
 import translator
@@ -37,9 +39,12 @@ def plan_text(text: str, model: str, max_tokens: float, stride: float, mode: str
     return chunk_viewer(plan.text, plan.chunks, plan.max_tokens), ran
 
 
-def stride_for_mode(mode: str, stride: float) -> gr.Slider:
-    windows = mode == "windows"
-    return gr.Slider(interactive=windows, value=stride if windows else 0)
+def stride_for_mode(mode: str) -> Any:
+    """Windows mode leaves the stride's value alone: an example sets mode and stride together, and reading the
+    stride here could see the value from before the example and put it back."""
+    if mode == "windows":
+        return gr.update(interactive=True)
+    return gr.update(interactive=False, value=0)
 
 
 def build_chunks_tab() -> gr.events.Dependency:
@@ -66,7 +71,7 @@ def build_chunks_tab() -> gr.events.Dependency:
                 0, 512, value=0, step=1, precision=0, label="Stride (overlap tokens, windows mode)", interactive=False
             )
             # stride means nothing to whole sentences: off (and 0) in sentences mode
-            mode.change(stride_for_mode, [mode, stride], stride, api_visibility="private", queue=False)
+            mode.change(stride_for_mode, mode, stride, api_visibility="private", queue=False)
             button = gr.Button("Show chunks", variant="primary", elem_id="chunks-button")
         with gr.Column():
             ran = gr.Markdown(label="What ran")

@@ -19,6 +19,12 @@ def test_attention_tab_draws_a_head_view_and_a_model_view(page, artifacts):
     expect(head_view.locator("g.attn-q")).to_have_count(19)  # [CLS] + 11 + [SEP] + 5 + [SEP] MiniLM pieces
     assert head_view.locator("line").count() > 0
     expect(page.locator("#attention-layer input[type='number']")).to_have_value("1")
+    head_boxes = page.locator("#attention-heads input[type='checkbox']")
+    expect(head_boxes).to_have_count(12)  # MiniLM's heads, drawn by gradio's own check boxes
+    page.locator("#attention-heads").get_by_label("3", exact=True).check()
+    expect(page.locator("#attention-view")).to_contain_text("layer 1 · head 3")
+    page.locator("#attention-heads").get_by_label("3", exact=True).uncheck()
+    expect(page.locator("#attention-view")).to_contain_text("layer 1 · all heads")
     head_view.locator("g.attn-q text").nth(2).hover()  # CSS-only focus on one token's links ("cat")
     page.locator("#attention-view").screenshot(path=str(artifacts / "attention-head-view.png"))
 

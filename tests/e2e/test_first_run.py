@@ -123,3 +123,30 @@ def test_without_a_runnable_translator_translate_says_so_and_its_examples_fire_n
     expect(page.get_by_text("Error")).to_have_count(0)
     page.screenshot(path=str(artifacts / "first-run-no-translator.png"))
     context.close()
+
+
+def test_every_part_of_the_page_loads(page):
+    """A component gradio cannot draw is left out of the page without a word; its failed request is the trace."""
+    failed: list[str] = []
+
+    def record_failure(response) -> None:
+        if response.status >= 400:
+            failed.append(f"{response.status} {response.url}")
+
+    def record_console_error(message) -> None:
+        if message.type == "error":
+            failed.append(message.text)
+
+    page.on("response", record_failure)
+    page.on("console", record_console_error)
+    try:
+        page.reload()
+        expect(page.locator("#status-line")).to_contain_text("Hub:")
+        for tab in ("Translate", "Question answering", "Summarize", "Chunks", "Attention"):
+            page.get_by_role("tab", name=tab).click()
+        expect(page.locator("#attention-layer")).to_be_visible()
+    finally:
+        page.remove_listener("response", record_failure)
+        page.remove_listener("console", record_console_error)
+    assert failed == []
+    expect(page.locator("#attention-heads input[type='checkbox']").first).to_be_attached()

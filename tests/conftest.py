@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -109,19 +110,36 @@ def browser_context(browser):
 
 
 @pytest.fixture
-def page(browser_context, app_url):
+def page(browser_context, app_url, request):
     """The app freshly loaded for one test, in the page the tests share: loading it again in the same page takes
     half the CPU of a new page (its renderer and compiled scripts stay). What a test changed on the page is reset
-    here (a new page if it closed it), but handlers it adds with page.on() stay: remove them in the test."""
+    here (a new page if it closed it), but handlers it adds with page.on() stay: remove them in the test.
+
+    The page's requests and console messages are kept for the report of a test that fails."""
     page = browser_context.pages[0] if browser_context.pages else browser_context.new_page()
     page.set_viewport_size(VIEWPORT)
     page.set_default_timeout(60_000)
+    started = time.monotonic()
+    events: list[str] = []
+    request.node.browser_events = events
+
+    def record_request(sent) -> None:
+        if "/gradio_api/" in sent.url and "/heartbeat/" not in sent.url:  # calls, not assets or keep-alive
+            events.append(f"{time.monotonic() - started:7.2f}s {sent.method} {sent.url} {(sent.post_data or '')[:200]}")
+
+    def record_console(message) -> None:
+        events.append(f"{time.monotonic() - started:7.2f}s console {message.type}: {message.text[:300]}")
+
+    page.on("request", record_request)
+    page.on("console", record_console)
     page.goto(app_url)
     from playwright.sync_api import expect
 
     expect(page.locator("#status-line")).to_contain_text("Hub:")  # mounted: a click before that would be lost
     yield page
     if not page.is_closed():
+        page.remove_listener("request", record_request)
+        page.remove_listener("console", record_console)
         page.goto("about:blank")  # the app's page ends with its test (and stops polling the app)
 
 
@@ -131,3 +149,19 @@ def artifacts() -> Path:
     folder = ROOT / "test-artifacts"
     folder.mkdir(exist_ok=True)
     return folder
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test gets the end of the session app's log and what its browser page sent in its report: the CI
+    shows only the report, so a cause in the server or the page would leave no trace otherwise."""
+    report = yield
+    if not report.failed:
+        return report
+    running = getattr(item, "funcargs", {}).get("app_server")  # set for every test whose fixtures reach it
+    if running is not None and running.log.exists():
+        report.sections.append(("app log (last 3,000 characters)", running.log.read_text(errors="replace")[-3000:]))
+    events = getattr(item, "browser_events", None)
+    if events:
+        report.sections.append(("browser requests and console (last 60)", "\n".join(events[-60:])))
+    return report

@@ -223,7 +223,7 @@ def build_attention_tab() -> gr.events.Dependency:
                 )
                 hide_special = gr.Checkbox(label="Hide special tokens ([CLS], [SEP], </s>…)")
             min_weight = gr.Slider(0.0, 0.5, value=0.02, step=0.01, label="Head view: hide links below this weight")
-    ran = gr.Markdown(label="What ran")
+    ran = gr.Markdown(label="What ran", elem_id="attention-ran")
     shown = gr.HTML(HINT, label="Attention view", elem_id="attention-view", padding=False)
     with gr.Row():
         export = gr.Button("Export this view (PNG, SVG, JSON, raw .npz)", size="sm", elem_id="attention-export")

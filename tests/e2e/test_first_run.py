@@ -79,6 +79,8 @@ def test_attention_offers_only_its_modes_views_and_hides_empty_downloads(page, a
     page.locator("#attention-text textarea").fill("The animal didn't cross the street.")
     page.locator("#attention-button").click()
     expect(page.locator("#attention-view svg").first).to_be_visible(timeout=90_000)
+    # the run line above the view is drawn a moment later and moves the export button down: click after it
+    expect(page.locator("#attention-ran")).to_contain_text("time:")
     page.locator("#attention-export").click()
     expect(page.locator("#attention-files")).to_be_visible(timeout=60_000)
     page.locator("#attention-button").click()  # a new run clears the last export

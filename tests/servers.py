@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from forked_apps import ForkedApp, can_fork, fork_app
+
 if TYPE_CHECKING:
     from gradio_client import Client
 
@@ -75,7 +77,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 120) -> None:
+def wait_for_port(port: int, process: subprocess.Popen | ForkedApp, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -100,23 +102,33 @@ def api_client(url: str, **kwargs: object) -> Client:
 class RunningApp:
     """An app launched by the tests: its process (for its memory), address, and the log it writes."""
 
-    process: subprocess.Popen
+    process: subprocess.Popen | ForkedApp
     url: str
     log: Path
 
 
-def launch_app(args: list[str], env: dict[str, str] | None = None, log_path: Path | None = None):
-    """Start ``python app.py ARGS`` on a free loopback port with a small new-token cap; return (process, url)."""
+def launch_app(
+    args: list[str], env: dict[str, str] | None = None, log_path: Path | None = None, fork: bool = True
+) -> tuple[subprocess.Popen | ForkedApp, str]:
+    """Start ``python app.py ARGS`` on a free loopback port with a small new-token cap; return (process, url).
+
+    Forked from this worker's zygote (forked_apps.py) unless ``fork`` is off or the environment asks for
+    library settings the zygote was not started with: then as a new process, the way a user starts it."""
     port = free_port()
-    log = log_path.open("w") if log_path else subprocess.DEVNULL  # noqa: SIM115 (the child process writes it)
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port), *args],
-        cwd=ROOT,
-        # unbuffered: tests read the log while the app runs
-        env={**os.environ, "TRANSLATOR_MAX_NEW_TOKENS": MAX_NEW_TOKENS, "PYTHONUNBUFFERED": "1", **(env or {})},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    argv = ["--host", "127.0.0.1", "--port", str(port), *args]
+    # unbuffered: tests read the log while the app runs
+    environment = {**os.environ, "TRANSLATOR_MAX_NEW_TOKENS": MAX_NEW_TOKENS, "PYTHONUNBUFFERED": "1", **(env or {})}
+    if fork and can_fork(environment):
+        process = fork_app(argv, environment, log_path)
+    else:
+        log = log_path.open("w") if log_path else subprocess.DEVNULL  # noqa: SIM115 (the child process writes it)
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py"), *argv],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         wait_for_port(port, process)
     except Exception:
@@ -125,7 +137,7 @@ def launch_app(args: list[str], env: dict[str, str] | None = None, log_path: Pat
     return process, f"http://127.0.0.1:{port}/"
 
 
-def stop(process: subprocess.Popen) -> None:
+def stop(process: subprocess.Popen | ForkedApp) -> None:
     """End a launched app: politely, then for sure."""
     process.terminate()
     try:

@@ -9,6 +9,7 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 from servers import launch_app
+from visitor import use_example
 
 pytestmark = pytest.mark.e2e
 
@@ -59,7 +60,7 @@ def test_status_line_follows_runs_and_lists_each_model_once(page):
 
 def test_chunks_stride_is_off_in_sentences_mode(page):
     page.get_by_role("tab", name="Chunks").click()
-    page.get_by_text("Windows slide over the text").locator("visible=true").first.click()
+    use_example(page, "Windows slide over the text", "#chunks-input")
     stride = page.get_by_label("Stride (overlap tokens, windows mode)").locator("visible=true").first
     expect(stride).to_have_value("8")
     page.get_by_label("sentences", exact=True).check()
@@ -99,7 +100,7 @@ def test_attention_offers_only_its_modes_views_and_hides_empty_downloads(page, a
 def no_translator_url(tmp_path_factory):
     """The app offline with nothing that translates: the default registry's hub models are not cached."""
     log = tmp_path_factory.mktemp("bare") / "app.log"
-    process, url = launch_app(["--offline"], log_path=log)
+    process, url = launch_app(["--offline"], log_path=log, fork=False)  # started as a user starts it
     yield url
     process.terminate()
     try:
@@ -120,8 +121,8 @@ def test_without_a_runnable_translator_translate_says_so_and_its_examples_fire_n
     expect(panel).to_contain_text(".venv/bin/python -m translator download")
     expect(panel).to_contain_text("--registry")
     expect(page.locator("#translate-button")).to_be_disabled()
-    page.get_by_text("The museum was built").locator("visible=true").first.click()
-    page.wait_for_timeout(1500)
+    use_example(page, "The museum was built", "#translate-input")
+    page.wait_for_timeout(1500)  # an error from the example's run would show by now
     expect(page.get_by_text("Error")).to_have_count(0)
     page.screenshot(path=str(artifacts / "first-run-no-translator.png"))
     context.close()

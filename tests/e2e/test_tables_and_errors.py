@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
+from visitor import use_example
 
 pytestmark = pytest.mark.e2e
 
@@ -49,12 +50,12 @@ def test_tables_are_readable_at_1400_and_400_px(page, artifacts):
     expect(page.locator("#translate-output textarea")).not_to_have_value("", timeout=90_000)
     check_table(page, page.locator("#translate-nbest"), artifacts, "nbest-table", "Translation")
     page.get_by_role("tab", name="Question answering").click()
-    page.get_by_text("Who designed the tower?").locator("visible=true").first.click()
+    use_example(page, "Who designed the tower?", "#qa-question")
     page.locator("#qa-button").click()
     expect(page.locator("#qa-mode")).to_contain_text("score", timeout=90_000)
     check_table(page, page.locator("#qa-answers"), artifacts, "qa-table", "Answer")
     page.get_by_role("tab", name="Summarize").click()
-    page.get_by_text("Extractive summarization picks").locator("visible=true").first.click()
+    use_example(page, "Extractive summarization picks", "#summarize-input")
     page.locator("#summarize-button").click()
     expect(page.locator("#summarize-output textarea")).not_to_have_value("", timeout=90_000)
     check_table(page, page.locator("#summarize-table"), artifacts, "summary-table", "Text")

@@ -9,7 +9,7 @@ import pytest
 from attention_helpers import SVG, check_markup, check_png, encoder_result
 
 from translator.render.attention_view import attention_view
-from translator.render.head_view import HEAD_COLOURS, MAX_LINKS, head_view
+from translator.render.head_view import HEAD_COLOURS, LINK_PX, MAX_LINKS, head_view
 from translator.tasks.attention_select import AttentionOptions
 
 TOKENS = ["[CLS]", "the", "<script>x()</script>", "$x$ & y", "river", "[SEP]"]
@@ -67,3 +67,14 @@ def test_only_the_strongest_links_are_kept_past_the_cap():
     assert view.weight.min() >= np.sort(weights.ravel())[-100]  # no weaker link kept over a stronger one
     assert list(view.query) == sorted(view.query)  # grouped by query row for the SVG's hover groups
     assert head_view(weights, ["q"] * 30, ["k"] * 30, [1, 2], "t", max_links=MAX_LINKS)[1] == ""
+
+
+def test_the_links_widen_to_span_a_wide_legend():
+    weights = np.full((12, 3, 3), 1 / 3)
+    view, _ = head_view(weights, ["a", "b", "c"], ["a", "b", "c"], list(range(1, 13)), "layer 1 · all heads")
+    start, end = view.x_links
+    width, _ = view.size
+    assert end - start > LINK_PX  # more room than the default: the 12-head legend is wider than the columns
+    assert start + (end - start) + start == width  # the key column ends at the right edge, as the query one starts
+    narrow, _ = head_view(weights[:1], ["a", "b", "c"], ["a", "b", "c"], [1], "h")
+    assert narrow.x_links[1] - narrow.x_links[0] == LINK_PX

@@ -71,17 +71,22 @@ class HeadView:
         return 2 * GAP_PX + CHAR_PX * longest
 
     @property
+    def header_px(self) -> int:
+        """The width the title and the head legend need."""
+        return 2 * MARGIN_PX + max(len(self.heads) * LEGEND_STEP_PX, len(self.title) * CHAR_PX)
+
+    @property
     def x_links(self) -> tuple[int, int]:
-        """Where the links start (right of the query column) and end (left of the key column)."""
+        """Where the links start (right of the query column) and end (left of the key column). They take the
+        width a wide legend leaves, so the drawing spans the view instead of its left part."""
         start = MARGIN_PX + self.column_px + GAP_PX
-        return start, start + LINK_PX
+        return start, start + max(LINK_PX, self.header_px - 2 * start)
 
     @property
     def size(self) -> tuple[int, int]:
         rows = max(len(self.query_tokens), len(self.key_tokens), 1)
         columns = self.x_links[1] + GAP_PX + self.column_px + MARGIN_PX
-        header = 2 * MARGIN_PX + max(len(self.heads) * LEGEND_STEP_PX, len(self.title) * CHAR_PX)  # legend, title
-        return max(columns, header), TOKENS_TOP + rows * ROW_PX + MARGIN_PX
+        return max(columns, self.header_px), TOKENS_TOP + rows * ROW_PX + MARGIN_PX
 
     @staticmethod
     def y(row: int) -> float:

@@ -69,9 +69,9 @@ class ForkedApp:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
-        deadline = time.monotonic() + (timeout if timeout is not None else 1e9)
+        deadline = None if timeout is None else time.monotonic() + timeout
         while self.poll() is None:
-            if time.monotonic() > deadline:
+            if deadline is not None and time.monotonic() > deadline:
                 raise subprocess.TimeoutExpired(f"app {self.pid}", timeout or 0)
             time.sleep(0.05)
         return self.returncode

@@ -10,7 +10,7 @@ import sys
 import httpx
 import pytest
 from huggingface_hub import SpaceCard
-from servers import ROOT, api_client, launch_app
+from servers import ROOT, api_client, launch_app, stop
 
 
 def test_readme_front_matter_is_valid_space_metadata():
@@ -95,8 +95,7 @@ def authed_url(tiny_models, tmp_path_factory):
         ["--offline", "--registry", str(tiny_models["registry"]), "--auth", "ada:lovelace"], log_path=log
     )
     yield url
-    process.kill()
-    process.wait(timeout=10)
+    stop(process)
 
 
 def test_with_auth_an_unauthenticated_api_call_is_refused(authed_url):
@@ -142,6 +141,5 @@ def test_rate_limit_answers_429_over_http_whatever_x_forwarded_for_says(tiny, tm
             for i in range(3)
         ]
     finally:
-        process.kill()
-        process.wait(timeout=10)
+        stop(process)
     assert codes[:2] == [200, 200] and codes[2] == 429

@@ -4,11 +4,10 @@ that offer only what works, and a status line that follows the runs (tables: tes
 from __future__ import annotations
 
 import re
-import subprocess
 
 import pytest
 from playwright.sync_api import expect
-from servers import launch_app
+from servers import launch_app, stop
 from visitor import use_example
 
 pytestmark = pytest.mark.e2e
@@ -102,11 +101,7 @@ def no_translator_url(tmp_path_factory):
     log = tmp_path_factory.mktemp("bare") / "app.log"
     process, url = launch_app(["--offline"], log_path=log, fork=False)  # started as a user starts it
     yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop(process)
 
 
 def test_without_a_runnable_translator_translate_says_so_and_its_examples_fire_no_error(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
+from screens import WIDTHS
 from visitor import use_example
 
 pytestmark = pytest.mark.e2e
@@ -15,7 +16,7 @@ SENTENCES = "The museum was built in the last century. It stands by the river. M
 def check_table(page, element, artifacts, name: str, text_column: str) -> None:
     """At 1400 and 400 px: headers on one line and not squeezed, cells in a proportional font, the text column on
     screen and wide enough to read (at 1400 px every column inside the panel)."""
-    for width in (1400, 400):
+    for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 1000})
         page.wait_for_timeout(500)
         heights = element.locator("th").evaluate_all(
@@ -41,7 +42,7 @@ def check_table(page, element, artifacts, name: str, text_column: str) -> None:
             last = element.locator("th").last.bounding_box()
             assert last["x"] + last["width"] <= panel["x"] + panel["width"] + 1, "a column is hidden to the right"
         element.screenshot(path=str(artifacts / f"first-run-{name}-{width}.png"))
-    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.set_viewport_size({"width": WIDTHS[0], "height": 1000})
 
 
 def test_tables_are_readable_at_1400_and_400_px(page, artifacts):

@@ -33,7 +33,7 @@ from timing import best_of  # noqa: E402
 from translator import attend, attend_translation, load_model  # noqa: E402
 from translator.core.registry import OFFLINE_MINILM  # noqa: E402
 from translator.render.attention_view import attention_png, attention_view  # noqa: E402
-from translator.tasks.attention_select import AttentionOptions  # noqa: E402
+from translator.tasks.attention.results import AttentionOptions  # noqa: E402
 
 BERT_BASE = dict(hidden=768, layers=12, heads=12)
 # opus-mt-en-de's layers; the vocabulary stays the test one (300 pieces, not 58,101): a padded embedding

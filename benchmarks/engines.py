@@ -38,7 +38,7 @@ from translate_long import OPUS_MT_EN_DE, build_document  # noqa: E402
 
 import translator  # noqa: E402
 from translator import get_settings, load_model, translate  # noqa: E402
-from translator.tasks.engines import ctranslate2 as fast  # noqa: E402
+from translator.tasks.translation.engines import ctranslate2 as fast  # noqa: E402
 from translator.text.segment import sentences  # noqa: E402
 
 

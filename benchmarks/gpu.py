@@ -157,7 +157,7 @@ def ctranslate2_rows(name: str, folder: Path, new_tokens: int, bandwidth: float)
         try:
             import ctranslate2
 
-            from translator.tasks.engines import convert
+            from translator.tasks.translation.engines import convert
 
             converted = convert.convert_model(str(folder), quantization=compute_type)
             free_before = torch.cuda.mem_get_info()[0]

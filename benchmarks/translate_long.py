@@ -39,7 +39,7 @@ import builders  # noqa: E402
 
 import translator  # noqa: E402
 from translator import get_settings, load_model, translate  # noqa: E402
-from translator.tasks.translate import new_token_cap  # noqa: E402
+from translator.tasks.translation.translate import new_token_cap  # noqa: E402
 from translator.text.segment import sentences  # noqa: E402
 
 OPUS_MT_EN_DE = dict(d_model=512, layers=6, heads=8, ffn=2048, vocab_size=58_101, spm_vocab=1_000)

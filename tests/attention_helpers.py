@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 
 from translator.render.attention_view import RenderedAttention, attention_png
-from translator.tasks.attention import AttentionResult, TranslationAttention
+from translator.tasks.attention.results import AttentionResult, TranslationAttention
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -9,17 +9,29 @@ from .core.errors import InputError, ModelUnavailableError, TranslatorError
 from .core.loading import LoadedModel, get_cache, is_available, load_model
 from .core.registry import ModelSpec, Recipe, get_registry
 from .core.settings import Settings, configure, get_settings
-from .tasks.attention import AttentionResult, TranslationAttention, attend, attend_translation
-from .tasks.beams import BeamHypothesis, BeamNode, BeamTree, beam_search_tree
+from .tasks.attention.extract import attend, attend_translation
+from .tasks.attention.results import AttentionResult, TranslationAttention
 from .tasks.chunks import ChunkPlan, chunk_text
-from .tasks.compare import Comparison, compare
-from .tasks.corpus import CorpusReport, translate_corpus
-from .tasks.coverage import Coverage, chunk_coverage, coverage
-from .tasks.documents import DocumentResult, translate_document
-from .tasks.generation import TokenScore
+from .tasks.files.corpus import translate_corpus
+from .tasks.files.documents import translate_document
+from .tasks.files.results import CorpusReport, DocumentResult
 from .tasks.qa import Answer, QAResult, Window, answer
 from .tasks.summarize import DroppedSentence, Elbow, ScoredSentence, SummaryResult, summarize
-from .tasks.translate import Hypothesis, TranslatedChunk, TranslationResult, translate
+from .tasks.translation.beams import beam_search_tree
+from .tasks.translation.compare import compare
+from .tasks.translation.coverage import chunk_coverage, coverage
+from .tasks.translation.results import (
+    BeamHypothesis,
+    BeamNode,
+    BeamTree,
+    Comparison,
+    Coverage,
+    Hypothesis,
+    TokenScore,
+    TranslatedChunk,
+    TranslationResult,
+)
+from .tasks.translation.translate import translate
 from .text.chunking import Chunk, plan_chunks
 from .training.finetune import Evaluation, FinetuneConfig, FinetuneResult, finetune
 from .training.warmstart import WarmStart, warm_start

@@ -22,10 +22,10 @@ from .core.errors import TranslatorError
 from .core.loading import fetch
 from .core.registry import get_registry
 from .core.settings import PRECISIONS
-from .tasks.engines.choice import ENGINES
-from .tasks.engines.convert import QUANTIZATIONS, convert_model
+from .tasks.translation.engines.choice import ENGINES
+from .tasks.translation.engines.convert import QUANTIZATIONS, convert_model
+from .text.formats.parallel import FORMATS
 from .training.finetune import MIXED_PRECISIONS, FinetuneConfig, finetune
-from .training.parallel_data import FORMATS
 
 
 def _download(keys: list[str]) -> int:
@@ -174,7 +174,7 @@ def _add_translate(commands) -> None:
 def _translate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from .tasks.corpus import progress_path, translate_corpus
+    from .tasks.files.corpus import progress_path, translate_corpus
 
     options = {"model": args.model, "num_beams": args.beams, "precision": args.precision, "engine": args.engine}
     bar = tqdm(unit="unit", dynamic_ncols=True)

@@ -19,8 +19,8 @@ from translator.core.registry import OFFLINE_MINILM
 from translator.render.attention_view import attention_view
 from translator.render.export import export_view
 from translator.render.run import run_line
-from translator.tasks.attention import PAIR_FILTERS
-from translator.tasks.attention_select import AttentionOptions, attention_shape, fitted
+from translator.tasks.attention.results import PAIR_FILTERS, AttentionOptions
+from translator.tasks.attention.select import attention_shape, fitted
 
 from .common import (
     MODEL_WORK,

@@ -13,8 +13,8 @@ from translator import get_settings
 from translator.core.settings import PRECISIONS
 from translator.render.compare import compare_html
 from translator.render.run import run_line
-from translator.tasks.compare import REFERENCE_CHARS_PER_SOURCE_CHAR
-from translator.tasks.engines.choice import ENGINES
+from translator.tasks.translation.compare import REFERENCE_CHARS_PER_SOURCE_CHAR
+from translator.tasks.translation.engines.choice import ENGINES
 
 from .common import (
     MODEL_WORK,

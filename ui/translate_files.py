@@ -12,7 +12,7 @@ import gradio as gr
 import translator
 from translator import DocumentResult, InputError
 from translator.render.run import notes_html, run_line
-from translator.text.documents import FORMATS
+from translator.text.formats.base import FORMATS
 
 from .common import MODEL_WORK, clear_after_failure, progress_callback, user_errors
 from .translate_options import engine_note, translate_settings

@@ -7,8 +7,8 @@ from typing import Any
 import gradio as gr
 
 from translator import TranslationResult
-from translator.tasks.engines.choice import ENGINES
-from translator.tasks.omissions import sentences_inside
+from translator.tasks.translation.engines.choice import ENGINES
+from translator.tasks.translation.omissions import sentences_inside
 from translator.text.segment import sentences
 
 from .common import registry_key

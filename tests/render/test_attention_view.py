@@ -12,7 +12,8 @@ from attention_helpers import SVG, check_markup, check_png, encoder_result, tran
 from translator import InputError
 from translator.render.attention_view import attention_json, attention_png, attention_view
 from translator.render.head_view import MAX_LINKS
-from translator.tasks.attention_select import AttentionOptions, fitted
+from translator.tasks.attention.results import AttentionOptions
+from translator.tasks.attention.select import fitted
 
 HOSTILE = "<script>x()</script>"
 TWO_MB = 2 * 2**20

@@ -18,7 +18,8 @@ from translator.render.beam_tree import (
     layout,
     render_beam_tree,
 )
-from translator.tasks.beams import BeamHypothesis, BeamNode, BeamTree, reranked
+from translator.tasks.translation.beams import reranked
+from translator.tasks.translation.results import BeamHypothesis, BeamNode, BeamTree
 
 SVG = "{http://www.w3.org/2000/svg}"
 SCRIPT = "<script>alert(1)</script>"

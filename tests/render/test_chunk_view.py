@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 
 from translator.render.chunk_view import MAX_CHUNK_ROWS, OVERLAP_STYLE, chunk_viewer
-from translator.tasks.generation import Hypothesis
 from translator.tasks.qa import Window
-from translator.tasks.translate import TranslatedChunk
+from translator.tasks.translation.results import Hypothesis, TranslatedChunk
 from translator.text.chunking import Chunk
 
 TEXT = "One two. Three four five. Six."

@@ -5,7 +5,7 @@ import re
 
 from translator import compare
 from translator.render.compare import compare_html, side_label
-from translator.tasks.compare import word_diff
+from translator.tasks.translation.compare import word_diff
 
 TEXT = "The house is big. The river runs to the city.\n\nA <b>bold</b> claim & more."
 # the reference engine, whatever engine="auto" would pick

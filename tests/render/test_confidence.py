@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 from translator import TokenScore, translate
 from translator.render.confidence import confidence_html, least_confident, shade, words
-from translator.tasks.translate import Hypothesis, TranslatedChunk, TranslationResult
+from translator.tasks.translation.results import Hypothesis, TranslatedChunk, TranslationResult
 
 SENTENCEPIECE = (
     TokenScore("▁Das", 0.9, (("▁Der", 0.05),)),

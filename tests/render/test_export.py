@@ -11,7 +11,7 @@ from attention_helpers import encoder_result, translation_result
 from PIL import Image
 
 from translator.render.export import export_folder, export_view
-from translator.tasks.attention_select import AttentionOptions
+from translator.tasks.attention.results import AttentionOptions
 
 
 def test_an_export_writes_the_view_and_the_arrays(tmp_path):

@@ -10,7 +10,7 @@ from attention_helpers import SVG, check_markup, check_png, encoder_result
 
 from translator.render.attention_view import attention_view
 from translator.render.head_view import HEAD_COLOURS, LINK_PX, MAX_LINKS, head_view
-from translator.tasks.attention_select import AttentionOptions
+from translator.tasks.attention.results import AttentionOptions
 
 TOKENS = ["[CLS]", "the", "<script>x()</script>", "$x$ & y", "river", "[SEP]"]
 

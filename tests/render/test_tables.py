@@ -10,10 +10,9 @@ from translator.render.tables import (
     qa_answer_rows,
     summary_rows,
 )
-from translator.tasks.generation import Hypothesis
 from translator.tasks.qa import Answer, QAResult
 from translator.tasks.summarize import Elbow, ScoredSentence, SummaryResult
-from translator.tasks.translate import TranslatedChunk
+from translator.tasks.translation.results import Hypothesis, TranslatedChunk
 
 
 def chunk(index: int, *hypotheses: Hypothesis) -> TranslatedChunk:

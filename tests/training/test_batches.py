@@ -8,10 +8,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from translator.text.formats.parallel import Pair, ParallelCorpus
 from translator.training.batches import collator, prepare_data
 from translator.training.config import FinetuneConfig
 from translator.training.loop import seq2seq_loss
-from translator.training.parallel_data import Pair, ParallelCorpus
 from translator.training.warmstart import warm_start
 
 

@@ -13,8 +13,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..core.checks import float_arg
-from ..tasks.attention import AttentionResult, TranslationAttention
-from ..tasks.attention_select import AttentionOptions, Selection, attention_shape, select_view
+from ..tasks.attention.results import AttentionOptions, AttentionResult, Selection, TranslationAttention
+from ..tasks.attention.select import attention_shape, select_view
 from .figures import figure_png, figure_svg, heatmap_figure, inline_svg, model_view_figure, thumbnail_px
 from .head_view import HeadView, head_view, head_view_figure, head_view_svg
 from .markup import numbers

@@ -14,7 +14,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from ..tasks.beams import BeamHypothesis, BeamNode, BeamTree, reranked
+from ..tasks.translation.beams import reranked
+from ..tasks.translation.results import BeamHypothesis, BeamNode, BeamTree
 from .markup import esc, short
 
 COLUMN_PX = 160  # one step: a node and the room its edges and score badge need

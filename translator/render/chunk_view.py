@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from ..tasks.omissions import LENGTH_RATIO, SENTENCE_COUNT, TRUNCATED, length_ratio
 from ..tasks.qa import QAResult, Window
-from ..tasks.translate import TranslatedChunk
+from ..tasks.translation.omissions import LENGTH_RATIO, SENTENCE_COUNT, TRUNCATED, length_ratio
+from ..tasks.translation.results import TranslatedChunk
 from ..text.chunking import Chunk
 from ..text.segment import sentences
 from .markup import esc

@@ -6,9 +6,8 @@ wrap onto two lines on a narrow screen (flex-wrap), so the view reads at 400 px 
 
 from __future__ import annotations
 
-from ..tasks import omissions
-from ..tasks.compare import Comparison, DiffOp, Segment
-from ..tasks.translate import TranslationResult
+from ..tasks.translation import omissions
+from ..tasks.translation.results import Comparison, DiffOp, Segment, TranslationResult
 from .markup import esc
 from .run import notes_html
 

@@ -12,8 +12,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..tasks.generation import TokenScore
-from ..tasks.translate import TranslationResult, _separator
+from ..tasks.translation.results import TokenScore, TranslationResult
+from ..tasks.translation.translate import _separator
 from .markup import esc
 
 WORD_STARTS = ("▁", "Ġ")  # SentencePiece and byte-level BPE mark a piece that starts a word

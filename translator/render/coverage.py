@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..tasks.coverage import Coverage
+from ..tasks.translation.results import Coverage
 from .markup import esc
 from .run import notes_html
 from .spans import TEXT_BOX, Mark, marked_text

@@ -12,8 +12,7 @@ from typing import IO
 
 import numpy as np
 
-from ..tasks.attention import AttentionResult, TranslationAttention
-from ..tasks.attention_select import AttentionOptions
+from ..tasks.attention.results import AttentionOptions, AttentionResult, TranslationAttention
 from .attention_view import attention_json, attention_png, attention_view
 
 # each export gets a folder here; folders older than EXPORT_KEEP_SECONDS go when the next export is made

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from ..tasks.qa import QAResult
 from ..tasks.summarize import SummaryResult
-from ..tasks.translate import TranslatedChunk
+from ..tasks.translation.results import TranslatedChunk
 
 Row = list[int | float | str]
 

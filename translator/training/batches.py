@@ -13,8 +13,8 @@ from typing import Any
 import torch
 
 from ..core.errors import InputError
+from ..text.formats.parallel import CorpusReport, Pair, ParallelCorpus, split_heldout
 from .config import FinetuneConfig
-from .parallel_data import CorpusReport, Pair, ParallelCorpus, split_heldout
 
 IGNORE = -100  # label id the loss skips: DataCollatorForSeq2Seq pads labels with it
 

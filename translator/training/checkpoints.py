@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import InputError
+from ..text.formats.parallel import CorpusReport
 from .config import FinetuneConfig
 from .evaluation import Evaluation
-from .parallel_data import CorpusReport
 
 CHECKPOINTS = "checkpoints"  # Accelerate's folder under the project directory
 PREFIX = "checkpoint_"  # Accelerate's automatic name: checkpoint_<iteration>; the iteration is set to the step

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from ..core.errors import InputError
 from ..core.registry import OFFLINE_MINILM
+from ..text.formats.parallel import CorpusReport
 from .evaluation import Evaluation
-from .parallel_data import CorpusReport
 
 MIXED_PRECISIONS = ("no", "fp16", "bf16")
 

@@ -10,8 +10,9 @@ from typing import Any
 import torch
 
 from ..core.registry import Recipe
-from ..tasks.generation import GenerationOptions, generate_batch
-from .parallel_data import Pair
+from ..tasks.translation.engines.base import GenerationOptions
+from ..tasks.translation.generation import generate_batch
+from ..text.formats.parallel import Pair
 
 # held-out scoring has no user waiting on it: no time limit per batch
 NO_TIME_LIMIT = float("inf")

@@ -24,13 +24,13 @@ import torch
 
 from ..core.errors import InputError
 from ..core.results import Progress
+from ..text.formats.parallel import CorpusReport, read_parallel
 from .batches import endless_batches, make_loader, prepare_data, token_limits
 from .checkpoints import TrainState, checkpoint_to_resume, fingerprint, project_configuration, restore
 from .config import MIXED_PRECISIONS, FinetuneConfig, FinetuneResult
 from .evaluation import Evaluation
 from .loop import TrainingLoop, make_optimizer
 from .model_card import model_card, registry_entry
-from .parallel_data import CorpusReport, read_parallel
 from .warmstart import WarmStart, save_translator, warm_start
 
 # the fine-tuning API, imported from here by the package and the command line

@@ -13,11 +13,11 @@ from typing import Any
 import torch
 
 from ..core.results import Progress, report
+from ..text.formats.parallel import Pair
 from .batches import IGNORE, token_limits
 from .checkpoints import TrainState, latest_checkpoint, save_checkpoint, step_of
 from .config import FinetuneConfig
 from .evaluation import evaluate
-from .parallel_data import Pair
 
 
 def make_optimizer(model, config: FinetuneConfig) -> torch.optim.Optimizer:

@@ -1,0 +1,77 @@
+"""What attention gives back (one result per input), and the view options the UI asks for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...core.results import RunInfo
+
+KINDS = ("encoder", "decoder", "cross")
+
+
+PAIR_FILTERS = ("all", "A->A", "B->B", "A->B", "B->A")
+
+
+@dataclass(frozen=True, eq=False)
+class AttentionResult(RunInfo):
+    tokens: list[str]  # one label per position: sub-word pieces, or words when word_level
+    attentions: np.ndarray  # (layers, heads, q, k) float32; every row sums to 1
+    special: list[bool]  # [CLS], [SEP], <pad>...: what "hide special tokens" drops ([UNK] is content)
+    segments: list[int]  # 0 = text, 1 = text_pair; a special token belongs to the sentence it opens or closes
+    words: list[int]  # the word each position belongs to; a special token is a word of its own
+    word_labels: list[str]  # one label per word, cut from the text with the tokenizer's offsets
+    word_level: bool
+    n_input_tokens: int  # tokens the input had before the token cap
+    cut: str  # "" or one sentence on what the token cap cut
+
+
+@dataclass(frozen=True, eq=False)
+class TranslationAttention(RunInfo):
+    source_tokens: list[str]
+    target_tokens: list[str]  # tokens of the generated ids; [0] is the decoder start token (module docstring)
+    encoder: np.ndarray  # (layers, heads, source, source)
+    decoder: np.ndarray  # (layers, heads, target, target)
+    cross: np.ndarray  # (layers, heads, target, source), on the GENERATED text
+    translation: str  # the generated ids decoded without special tokens
+    source_special: list[bool]
+    target_special: list[bool]
+    source_words: list[int]
+    target_words: list[int]
+    source_word_labels: list[str]
+    target_word_labels: list[str]
+    word_level: bool
+    num_beams: int
+    n_input_tokens: int  # source tokens before the token cap
+    cut: str
+
+
+ATTENTION_VIEWS = ("head", "model", "heatmap", "rollout", "alignment")
+
+
+@dataclass(frozen=True)
+class AttentionOptions:
+    """What the view controls ask for. API callers can send anything, so nothing is trusted until
+    ``select_view`` checks it (``fitted`` only clamps what is clearly a number)."""
+
+    view: str = "head"  # head | model | heatmap | rollout | alignment
+    kind: str = "encoder"  # encoder | decoder | cross (translation results)
+    layer: int = 1  # counted from 1
+    heads: tuple[int, ...] = ()  # counted from 1; () means every head
+    pair: str = "all"  # all | A->A | B->B | A->B | B->A (sentence pairs)
+    word_level: bool = False
+    hide_special: bool = False
+    min_weight: float = 0.02  # head view: links below this weight are not drawn
+
+
+@dataclass(frozen=True, eq=False)
+class Selection:
+    """One attention matrix stack ready to draw: which tokens are rows and columns, and what was done to them."""
+
+    kind: str  # encoder | decoder | cross
+    query_tokens: list[str]
+    key_tokens: list[str]
+    attentions: np.ndarray  # (layers, heads, q, k); with rollout: (layers, 1, q, k), layer l = flow through 1..l
+    rollout: bool
+    notes: tuple[str, ...]  # what was merged, hidden, filtered or cut, for the user

@@ -1,0 +1,308 @@
+"""The CTranslate2 engine: ``generate(loaded, texts, caps, options)`` with the transformers engine's contract.
+
+The model is converted on first use (convert.py) and loaded into the same LRU cache as transformers
+models. It reads the same token ids the transformers engine feeds ``generate()`` (the recipe's special
+tokens included) and returns the same ``Generated``: hypotheses best first with the same score,
+``sum of token log-probs / (generated tokens ** length_penalty)``, counting ``</s>``. CTranslate2 divides
+by the hypothesis length too, without ``</s>`` by default: ``return_end_token=True`` makes its length, and
+so its score and ranking, the same as generate()'s.
+
+Per-text caps: CTranslate2 takes one ``max_decoding_length`` per call. Greedy search stops each text at
+its own cap from the step callback (which also enforces the time limit). Beam search runs the batch to
+its longest cap and reruns, grouped by cap, only the texts that reached their own cap (see
+``_beam_search``), so a text's output is the one it gets alone. The time limit: a beam search can't be
+stopped midway, so it is bounded by the batch size (the token budget and ``max_rows``).
+
+Known differences from generate(): CTranslate2 ends a beam search when beam x PATIENCE hypotheses are
+done (generate() goes on while a running beam could still beat the worst of them), so near-ties can
+resolve differently; suppressed tokens (no-repeat n-grams) are removed before the softmax, not after, so scores
+differ slightly when that option bites; Marian's converted vocabulary drops ``<pad>`` (the decoder's start
+token, never an output), so its softmax leaves out <pad>'s probability, negligible in a trained model.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ....core.errors import InputError, ModelUnavailableError
+from ....core.loading import LoadedModel, cached, checkpoint, device_and_name, load_tokenizer, resolve_spec
+from ....core.registry import ModelSpec
+from ....core.settings import PRECISIONS, get_settings
+from ..results import Hypothesis, TokenScore
+from . import convert
+from .base import Generated, GenerationOptions, Seq2Seq
+
+NAME = "ctranslate2"
+# CTranslate2 ends a text once beam x patience hypotheses are done; generate() goes on while a running beam
+# could still beat the kept ones. At 2, the tiny parity models' best hypotheses match 59 of 60 texts (at 1: 44-53)
+PATIENCE = 2
+# decoder state of one call (self- and cross-attention keys and values of every beam, a step's logits): under this
+STATE_BYTES = 1 * 2**30
+# CTranslate2 compute type -> the precision name results report
+PRECISION_NAMES = {
+    "int8": "int8",
+    "int8_float16": "int8_float16",
+    "int8_bfloat16": "int8_bfloat16",
+    "float16": "fp16",
+    "bfloat16": "bf16",
+    "float32": "fp32",
+}
+# what each requested precision asks of CTranslate2, on a CPU and on CUDA; then what to try if that is missing
+COMPUTE_TYPES = {
+    "auto": ("int8", "int8_float16"),
+    "8bit": ("int8", "int8_float16"),
+    "fp32": ("float32", "float32"),
+    "fp16": ("float16", "float16"),
+    "bf16": ("bfloat16", "bfloat16"),
+}
+FALLBACKS = {"cpu": ("float32",), "cuda": ("float16", "float32")}
+
+
+@dataclass(frozen=True, eq=False)
+class FastModel:
+    """What ``LoadedModel.model`` holds for this engine."""
+
+    translator: Any  # ctranslate2.Translator
+    config: Any  # the checkpoint's transformers config: input limits, position counts
+    source_vocabulary: list[str]  # the converted model's source tokens, index = token id
+    vocabulary: list[str]  # its target tokens, index = token id (Marian: <pad> dropped)
+    ids: dict[str, int]  # token -> id, the inverse of ``vocabulary``
+    start_id: int  # the decoder start token generate() puts first
+    end_tokens: list[str]  # generate()'s end-of-sequence tokens
+    suppressed: list[list[str]]  # tokens the generation config never lets generate() produce
+    repetition_penalty: float
+    folder: Path  # the converted model
+
+
+# -------------------------------------------------------------------- loading
+
+
+def compute_type(precision: str, device: str) -> tuple[str, list[str]]:
+    """The CTranslate2 compute type for ``precision`` on ``device`` ("cpu" or "cuda"), and notes on any fallback."""
+    import ctranslate2
+
+    if precision == "4bit":
+        raise InputError("CTranslate2 has no 4-bit precision: use engine='transformers' for 4bit, or 8bit (int8).")
+    wanted = COMPUTE_TYPES[precision][device == "cuda"]
+    supported = ctranslate2.get_supported_compute_types(device)
+    chosen = next(t for t in (wanted, *FALLBACKS[device]) if t in supported)
+    notes = [] if chosen == wanted else [f"CTranslate2 can't run {wanted} on this {device.upper()}; ran {chosen}."]
+    return chosen, notes
+
+
+def load(model: str, precision: str = "auto") -> LoadedModel:
+    """``model`` converted for CTranslate2 (on first use) and loaded, from the shared model cache."""
+    if not convert.available():
+        raise ModelUnavailableError(
+            "CTranslate2 is not installed: install it with `pip install ctranslate2`, or use engine='transformers'."
+        )
+    import ctranslate2
+
+    spec = resolve_spec(model, "translation")
+    requested = get_settings().precision if precision == "auto" else precision
+    if requested not in PRECISIONS:
+        raise InputError(f"Precision must be one of {', '.join(PRECISIONS)}, not {precision!r}.")
+    device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    compute, notes = compute_type(requested, device)
+    # the conversion folder is part of what was loaded: a model from another folder is another conversion
+    key = (NAME, spec.source, spec.revision, compute, spec.recipe, str(convert.cache_root()))
+    return cached(key, lambda: _load_uncached(spec, requested, compute, device, notes))
+
+
+def _load_uncached(spec: ModelSpec, requested: str, compute: str, device: str, notes: list[str]) -> LoadedModel:
+    import ctranslate2
+    from transformers import AutoConfig, GenerationConfig
+
+    started = time.perf_counter()
+    try:
+        folder = convert.converted(spec, compute)
+    except (ValueError, RuntimeError, NotImplementedError, KeyError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelUnavailableError(f"Model {spec.key!r} could not be converted for CTranslate2: {first}") from None
+    source, _ = checkpoint(spec)
+    tokenizer = load_tokenizer(source, spec)
+    config = AutoConfig.from_pretrained(source, trust_remote_code=False)
+    try:
+        generation = GenerationConfig.from_pretrained(source)
+    except OSError:  # no generation_config.json: generate() derives one from the config
+        generation = GenerationConfig.from_model_config(config)
+    threads = torch.get_num_threads() if device == "cpu" else 0  # the same CPU threads torch uses
+    translator = ctranslate2.Translator(str(folder), device=device, compute_type=compute, intra_threads=threads)
+    torch_device, device_name = device_and_name()
+    return LoadedModel(
+        model=_fast_model(translator, config, generation, folder),
+        tokenizer=tokenizer,
+        key=spec.key,
+        spec=spec,
+        device=torch_device if torch_device.type == device else torch.device(device),
+        device_name=device_name if torch_device.type == device else device.upper(),
+        precision=PRECISION_NAMES[compute],
+        requested_precision=requested,
+        attn="sdpa",
+        footprint_bytes=sum(f.stat().st_size for f in folder.iterdir() if f.is_file()),
+        seconds_to_load=time.perf_counter() - started,
+        warnings=tuple(notes),
+        engine=NAME,
+    )
+
+
+def _fast_model(translator: Any, config: Any, generation: Any, folder: Path) -> FastModel:
+    vocabulary = _vocabulary(folder, "target")
+    ids = {token: i for i, token in enumerate(vocabulary)}
+    ends = generation.eos_token_id
+    ends = [ends] if isinstance(ends, int) else list(ends or [])
+    start = generation.decoder_start_token_id
+    start = start if start is not None else generation.bos_token_id
+    # suppress_tokens and single-token bad words are what generate() never emits; ids CTranslate2 lacks can't appear
+    never = list(generation.suppress_tokens or []) + [w[0] for w in generation.bad_words_ids or [] if len(w) == 1]
+    return FastModel(
+        translator=translator,
+        config=config,
+        source_vocabulary=_vocabulary(folder, "source"),
+        vocabulary=vocabulary,
+        ids=ids,
+        start_id=int(start),
+        end_tokens=[vocabulary[i] for i in ends if i < len(vocabulary)],
+        suppressed=[[vocabulary[i]] for i in never if i < len(vocabulary)],
+        repetition_penalty=float(generation.repetition_penalty or 1.0),
+        folder=folder,
+    )
+
+
+def _vocabulary(folder: Path, side: str) -> list[str]:
+    for name in (f"{side}_vocabulary.json", "shared_vocabulary.json"):
+        if (folder / name).is_file():
+            return json.loads((folder / name).read_text(encoding="utf-8"))
+    raise ModelUnavailableError(
+        f"The converted model in {folder} has no vocabulary; delete the folder to convert again."
+    )
+
+
+# -------------------------------------------------------------------- generation
+
+
+def max_rows(loaded: Seq2Seq, longest_cap: int, options: GenerationOptions) -> int:
+    """Texts per call whose decoder state fits STATE_BYTES (the memory guard; the cap stands in for the source)."""
+    layers, width, vocab = _dimensions(loaded.model.config)
+    per_beam = 4 * (layers * 4 * longest_cap * width + 2 * vocab)  # float32: K and V for self and cross attention
+    return max(1, STATE_BYTES // (options.num_beams * per_beam))
+
+
+def _dimensions(config: Any) -> tuple[int, int, int]:
+    """(decoder layers, width, vocabulary) of a Marian or encoder-decoder config."""
+    decoder = getattr(config, "decoder", config)
+    layers = getattr(decoder, "decoder_layers", None) or decoder.num_hidden_layers
+    width = getattr(decoder, "d_model", None) or decoder.hidden_size
+    return int(layers), int(width), int(decoder.vocab_size)
+
+
+def generate(loaded: LoadedModel, texts: list[str], caps: list[int], options: GenerationOptions) -> list[Generated]:
+    fast: FastModel = loaded.model
+    encoded = loaded.tokenizer(texts, add_special_tokens=loaded.recipe.add_special_tokens)["input_ids"]
+    sources = [[fast.source_vocabulary[i] for i in ids] for ids in encoded]
+    search = _greedy_search if options.num_beams == 1 else _beam_search
+    found = search(fast, sources, caps, options)
+    return [
+        _generated(loaded, fast, hypotheses, cap, steps) for (hypotheses, steps), cap in zip(found, caps, strict=True)
+    ]
+
+
+# per text: its hypotheses (tokens, score) best first, and per token of the best its log-prob when known
+Found = tuple[list[tuple[list[str], float]], list[float]]
+
+
+def _call(fast: FastModel, sources: list[list[str]], cap: int, options: GenerationOptions, **extra: Any) -> list[Any]:
+    return fast.translator.translate_batch(
+        sources,
+        beam_size=options.num_beams,
+        patience=PATIENCE,
+        length_penalty=options.length_penalty,
+        no_repeat_ngram_size=options.no_repeat_ngram_size,
+        repetition_penalty=fast.repetition_penalty,
+        suppress_sequences=fast.suppressed or None,
+        end_token=fast.end_tokens,
+        return_end_token=True,  # hypothesis length, score and ranking count </s>, as generate()'s do
+        return_scores=True,
+        max_decoding_length=cap,
+        min_decoding_length=0,  # CTranslate2 bans </s> at the first step by default; generate() doesn't
+        max_input_length=0,  # chunks already fit the model; never cut them silently
+        **extra,
+    )
+
+
+def _greedy_search(
+    fast: FastModel, sources: list[list[str]], caps: list[int], options: GenerationOptions
+) -> list[Found]:
+    deadline = time.monotonic() + options.max_time
+    log_probs: list[list[float]] = [[] for _ in sources]
+
+    def on_step(step: Any) -> bool:
+        """Called after each token: True ends that text (at its own cap, or everyone at the time limit)."""
+        log_probs[step.batch_id].append(step.log_prob)
+        return step.step + 1 >= caps[step.batch_id] or time.monotonic() > deadline
+
+    results = _call(fast, sources, max(caps), options, num_hypotheses=1, callback=on_step)
+    return [([(r.hypotheses[0], r.scores[0])], steps) for r, steps in zip(results, log_probs, strict=True)]
+
+
+def _beam_search(fast: FastModel, sources: list[list[str]], caps: list[int], options: GenerationOptions) -> list[Found]:
+    """Every text as if alone under its own cap: one call at the longest cap, then reruns for texts that reached theirs.
+
+    With a length penalty, CTranslate2 ends a text once beam x patience hypotheses are done, a rule that
+    doesn't depend on how many it returns: asking for all of them changes nothing, and the last one done is
+    among them (fewer were done a step before), so the longest says at which step the text ended.
+    Ended before its own last step, the text never met its cap: the longer call gave what it gets alone.
+    With length_penalty 0 CTranslate2 ends a text when its best beam ends and num_hypotheses are done, which
+    hides that step, so every text runs in a call at its own cap.
+    """
+    n_best = options.num_return_sequences
+    found: dict[int, Found] = {}
+    rerun = list(range(len(sources)))
+    if options.length_penalty != 0:
+        longest = max(caps)
+        results = _call(fast, sources, longest, options, num_hypotheses=options.num_beams * PATIENCE)
+        rerun = []
+        for i, result in enumerate(results):
+            if caps[i] == longest or max(len(h) for h in result.hypotheses) < caps[i]:
+                found[i] = (list(zip(result.hypotheses, result.scores, strict=True))[:n_best], [])
+            else:
+                rerun.append(i)
+    for cap in sorted({caps[i] for i in rerun}, reverse=True):
+        rows = [i for i in rerun if caps[i] == cap]
+        results = _call(fast, [sources[i] for i in rows], cap, options, num_hypotheses=n_best)
+        for i, result in zip(rows, results, strict=True):
+            found[i] = (list(zip(result.hypotheses, result.scores, strict=True)), [])
+    return [found[i] for i in range(len(sources))]
+
+
+def _generated(
+    loaded: LoadedModel, fast: FastModel, hypotheses: list[tuple[list[str], float]], cap: int, log_probs: list[float]
+) -> Generated:
+    ids = [[fast.ids[token] for token in tokens] for tokens, _ in hypotheses]
+    texts = loaded.tokenizer.batch_decode(ids, skip_special_tokens=True)
+    best, best_tokens = ids[0], hypotheses[0][0]
+    return Generated(
+        hypotheses=[Hypothesis(text.strip(), float(score)) for text, (_, score) in zip(texts, hypotheses, strict=True)],
+        ids=[fast.start_id, *best],
+        new_tokens=len(best),
+        truncated=not best_tokens or best_tokens[-1] not in fast.end_tokens,
+        max_new_tokens=cap,
+        tokens=_token_scores(best_tokens, log_probs, set(loaded.tokenizer.all_special_tokens)),
+    )
+
+
+def _token_scores(tokens: list[str], log_probs: list[float], specials: set[str]) -> tuple[TokenScore, ...]:
+    """Greedy search reports each token's log-prob through its callback; beam search reports none (and no one
+    reports runners-up), so its chunks carry no per-token scores."""
+    if len(log_probs) != len(tokens):
+        return ()
+    return tuple(
+        TokenScore(token, math.exp(lp), special=token in specials) for token, lp in zip(tokens, log_probs, strict=True)
+    )

@@ -1,0 +1,115 @@
+"""The one generate path: Translate, Attention's translation mode, the beam tree and evaluation all come here.
+
+Same options, same per-chunk new-token caps, ``forced_eos_token_id=None`` (a forced ``</s>`` at the
+cap would hide a cut), same truncation detection. ``generate_batch`` hands a batch of source texts to
+an engine (engines/transformers.py, the reference and 4-bit path; engines/ctranslate2.py, the fast one)
+and gets back one ``Generated`` per text, best hypothesis first.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from ...core.checks import float_arg, int_arg
+from ...core.settings import get_settings
+from ...text.chunking import Chunk
+from .engines.base import Generated, GenerationOptions, Seq2Seq
+
+# new tokens allowed per chunk: output length ~ input length for these language pairs, plus headroom
+NEW_TOKENS_PER_INPUT_TOKEN = 1.5
+NEW_TOKENS_HEADROOM = 10
+# padded source tokens x beams per generate() call; bounds memory and keeps CPU matmuls large
+BATCH_TOKEN_BUDGET = 8_192
+# rows per generate() call, whatever their length
+MAX_BATCH_ROWS = 64
+LENGTH_PENALTY_RANGE = (-5.0, 5.0)
+MAX_NO_REPEAT_NGRAM = 20
+
+
+def generation_options(
+    num_beams: object = 4,
+    num_return_sequences: object = 1,
+    length_penalty: object = 1.0,
+    no_repeat_ngram_size: object = 0,
+) -> GenerationOptions:
+    """Options checked against the settings; each bad value is one sentence that says how to fix it."""
+    settings = get_settings()
+    beams = int_arg("The number of beams", num_beams, 1, settings.max_beams)
+    n_best = int_arg(
+        "The number of translations per chunk (n-best, at most the beams)",
+        num_return_sequences,
+        1,
+        min(beams, settings.max_top_k),
+    )
+    penalty = float_arg("The length penalty", length_penalty, *LENGTH_PENALTY_RANGE)
+    ngram = int_arg("The no-repeat n-gram size", no_repeat_ngram_size, 0, MAX_NO_REPEAT_NGRAM)
+    return GenerationOptions(beams, n_best, penalty, ngram, settings.max_new_tokens, settings.max_generate_seconds)
+
+
+def new_token_cap(n_tokens: int, ceiling: int) -> int:
+    """New tokens a text of ``n_tokens`` source tokens may generate, at most ``ceiling``."""
+    return max(1, min(ceiling, math.ceil(n_tokens * NEW_TOKENS_PER_INPUT_TOKEN) + NEW_TOKENS_HEADROOM))
+
+
+def decoder_ceiling(loaded: Seq2Seq, options: GenerationOptions) -> int:
+    """The options' ceiling, lowered so start token + new tokens fit the decoder's position table."""
+    config = loaded.model.config
+    positions = getattr(getattr(config, "decoder", config), "max_position_embeddings", None)
+    return min(options.max_new_tokens, positions - 1) if isinstance(positions, int) else options.max_new_tokens
+
+
+def make_batches(
+    chunks: Sequence[Chunk], num_beams: int, token_budget: int = BATCH_TOKEN_BUDGET, max_rows: int = MAX_BATCH_ROWS
+) -> list[list[Chunk]]:
+    """Chunks sorted longest first, cut into batches whose padded size x beams stays within ``token_budget``.
+
+    Longest first: similar lengths share a batch (little padding), and the slowest batch runs first, so
+    progress and any time limit show up early.
+    """
+    batches: list[list[Chunk]] = []
+    current: list[Chunk] = []
+    for chunk in sorted(chunks, key=lambda c: (-c.n_tokens, c.index)):
+        width = max(current[0].n_tokens, 1) if current else max(chunk.n_tokens, 1)
+        if current and ((len(current) + 1) * width * num_beams > token_budget or len(current) == max_rows):
+            batches.append(current)
+            current = []
+        current.append(chunk)
+    if current:
+        batches.append(current)
+    return batches
+
+
+def generate_batch(
+    loaded: Seq2Seq, texts: Sequence[str], n_tokens: Sequence[int], options: GenerationOptions, engine: Any = None
+) -> list[Generated]:
+    """Generate for each text under its own cap (from its source token count), best hypothesis first.
+
+    ``engine`` runs the batch (default: the one ``loaded`` was loaded for); a text's output is the same in
+    any batch as alone, because each text keeps its own cap.
+    """
+    ceiling = decoder_ceiling(loaded, options)
+    caps = [new_token_cap(n, ceiling) for n in n_tokens]
+    return (engine or engine_for(loaded)).generate(loaded, list(texts), caps, options)
+
+
+def engine_for(loaded: Seq2Seq) -> Any:
+    """The engine module that runs ``loaded``: ``generate()`` and ``max_rows()`` (its memory guard)."""
+    if getattr(loaded, "engine", "transformers") == "ctranslate2":
+        from .engines import ctranslate2
+
+        return ctranslate2
+    from .engines import transformers
+
+    return transformers
+
+
+def truncation_warning(numbers: Sequence[int], options: GenerationOptions) -> str:
+    """One sentence naming the (1-based) chunks whose best hypothesis stopped before ending."""
+    listed = ", ".join(str(n) for n in numbers[:10]) + (" …" if len(numbers) > 10 else "")
+    return (
+        f"{len(numbers)} chunk(s) stopped before the model ended the sentence (chunk {listed}): they hit the "
+        f"new-token limit or the {options.max_time:g}-second time limit, so their translation may be cut "
+        "short. Try a smaller chunk size."
+    )

@@ -10,12 +10,13 @@ import argparse
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import translator
-from translator import InputError, get_settings
-from translator.core.settings import PRECISIONS
+from translator import PRECISIONS, InputError, get_settings
 from translator.serving.auth import read_auth
 from translator.serving.deployment import public_defaults
 
@@ -92,15 +93,28 @@ import gradio as gr  # noqa: E402 (after the flags, see above)
 from starlette.middleware import Middleware  # noqa: E402
 
 from translator.serving.middleware import UVICORN_TRUST_NO_PROXY, RateLimitMiddleware  # noqa: E402
+from translator.serving.tempfiles import sweeper, temp_policy, translated_folders  # noqa: E402
 from ui.attention import build_attention_tab  # noqa: E402
 from ui.beam_view import build_beam_view  # noqa: E402
 from ui.chunks import build_chunks_tab  # noqa: E402
-from ui.common import CSS, Studio, status_line  # noqa: E402
+from ui.common import CSS, status_line  # noqa: E402
 from ui.compare_view import build_compare_view  # noqa: E402
 from ui.confidence_view import build_confidence_view  # noqa: E402
+from ui.embeddings import build_embeddings_tab  # noqa: E402
+from ui.gradio_patches import (  # noqa: E402
+    Studio,
+    api_error_handlers,
+    bound_session_memory,
+    gradio_cache,
+)
 from ui.qa import build_qa_tab  # noqa: E402
 from ui.summarize import build_summarize_tab  # noqa: E402
 from ui.translate import build_translate_tab  # noqa: E402
+from ui.translate_checks import build_checks_view  # noqa: E402
+from ui.translate_files import build_files_view  # noqa: E402
+
+# the views of a translation, in page order under the Translate tab: each takes the tab and never reaches back
+TRANSLATE_VIEWS = (build_checks_view, build_files_view, build_confidence_view, build_beam_view, build_compare_view)
 
 
 def build_demo() -> Studio:
@@ -109,30 +123,38 @@ def build_demo() -> Studio:
         status = gr.Markdown(status_line(), label="Status", elem_id="status-line")
         with gr.Tabs():
             with gr.Tab("Translate", id="translate"):
-                translate_tab = build_translate_tab()  # views of its result (ui/<view>.py) take it
-                build_confidence_view(translate_tab)
-                build_beam_view(translate_tab)
-                build_compare_view(translate_tab)
+                translate_tab = build_translate_tab()
+                for build_view in TRANSLATE_VIEWS:
+                    build_view(translate_tab)
             with gr.Tab("Question answering", id="qa"):
                 answered = build_qa_tab()
             with gr.Tab("Summarize", id="summarize"):
                 summarized = build_summarize_tab()
             with gr.Tab("Attention", id="attention"):
                 attended = build_attention_tab()
+            with gr.Tab("Embeddings", id="embeddings"):
+                embedded = build_embeddings_tab()
             with gr.Tab("Chunks", id="chunks"):
                 chunked = build_chunks_tab()
         # a run may load a model: the status line says so at once, whether the run worked or not
-        for run in (translate_tab.translated, answered, summarized, attended, chunked):
+        for run in (translate_tab.translated, answered, summarized, attended, embedded, chunked):
             run.then(status_line, None, status, api_visibility="private", queue=False, show_progress="hidden")
         refresh = gr.Button("Refresh status", size="sm")
         refresh.click(status_line, None, status, api_name="status", queue=False)
         blocks.load(status_line, None, status, api_name=False, queue=False)  # fresh on every page load
     settings = get_settings()
-    blocks.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.queue_size)
+    # api_open=False: gradio refuses /run/ and /api/ for queued events, which would skip the queue and its limits
+    blocks.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.queue_size, api_open=False)
+    bound_session_memory(blocks, settings.session_budget_mb * 2**20)
     return blocks
 
 
 demo = build_demo()
+
+
+def temp_folders() -> list[Path]:
+    """The app's temporary files: gradio's cache and the folders translated files are written to."""
+    return [gradio_cache(), *translated_folders(Path(tempfile.gettempdir()))]
 
 
 def launch(blocks: gr.Blocks, how: Launch) -> None:
@@ -154,7 +176,11 @@ def launch(blocks: gr.Blocks, how: Launch) -> None:
         max_file_size=settings.max_upload_bytes,  # the Translate tab's file upload; translate_document checks it too
         footer_links=["api"],
         css=CSS,
-        app_kwargs={"middleware": [rate_limit]},
+        app_kwargs={
+            "middleware": [rate_limit],
+            "exception_handlers": api_error_handlers(),
+            "lifespan": sweeper(temp_folders, temp_policy(settings), keep=[gradio_cache()]),  # swept every minute
+        },
     )
 
 

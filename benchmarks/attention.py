@@ -7,7 +7,7 @@ weights; random weights rarely say </s>, so the target usually runs to the token
 is "generate N tokens, then one teacher-forced pass over them" (N is printed). Text is random words from
 the test vocabulary. Best of ``--repeats``.
 
-    .venv/bin/python benchmarks/attention.py [--lengths 32 128 512] [--repeats 3]
+    .venv/bin/python benchmarks/attention.py [--lengths 32 128 512] [--repeats 3] [--smoke]
 """
 
 from __future__ import annotations
@@ -28,12 +28,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import builders  # noqa: E402
-from timing import best_of  # noqa: E402
+from timing import add_smoke_flag, best_of  # noqa: E402
 
-from translator import attend, attend_translation, load_model  # noqa: E402
-from translator.core.registry import OFFLINE_MINILM  # noqa: E402
+from translator import OFFLINE_MINILM, AttentionOptions, attend, attend_translation, load_model  # noqa: E402
 from translator.render.attention_view import attention_png, attention_view  # noqa: E402
-from translator.tasks.attention.results import AttentionOptions  # noqa: E402
 
 BERT_BASE = dict(hidden=768, layers=12, heads=12)
 # opus-mt-en-de's layers; the vocabulary stays the test one (300 pieces, not 58,101): a padded embedding
@@ -70,14 +68,8 @@ def encoder_rows(model: str, label: str, lengths: list[int], repeats: int) -> No
             )
 
 
-def translation_rows(folder: Path, lengths: list[int], repeats: int) -> None:
-    marian = builders.build_marian(
-        folder / "marian",
-        d_model=OPUS_MT["d_model"],
-        layers=OPUS_MT["layers"],
-        heads=OPUS_MT["heads"],
-        ffn=OPUS_MT["ffn"],
-    )
+def translation_rows(folder: Path, lengths: list[int], repeats: int, sizes: dict[str, int]) -> None:
+    marian = builders.build_marian(folder / "marian", **sizes)
     source = "the house is in the city by the river and the museum was built in the last century"
     print("\nopus-mt-sized MarianMT (random weights): attend_translation(), target runs to the cap")
     print("token cap | greedy: target tokens, time | 4 beams: target tokens, time")
@@ -98,18 +90,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lengths", type=int, nargs="+", default=[32, 128, 512])
     parser.add_argument("--repeats", type=int, default=3)
+    add_smoke_flag(parser)
     args = parser.parse_args()
+    if args.smoke:  # the builders' defaults are tiny
+        args.lengths, args.repeats, bert_sizes, marian_sizes, caps = [16], 1, {}, {}, [8]
+    else:
+        bert_sizes, marian_sizes, caps = BERT_BASE, OPUS_MT, [32, 128]
     print(
         f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
         f"torch {torch.__version__}"
     )
-    encoder_rows(OFFLINE_MINILM, "all-MiniLM-L6-v2 (real, 6 layers x 12 heads)", args.lengths, args.repeats)
+    if not args.smoke:  # loading the real model is most of a smoke run; the random BERT below runs the same code
+        encoder_rows(OFFLINE_MINILM, "all-MiniLM-L6-v2 (real, 6 layers x 12 heads)", args.lengths, args.repeats)
     with tempfile.TemporaryDirectory() as folder:
-        bert = builders.build_bert(Path(folder) / "bert", **BERT_BASE)
+        bert = builders.build_bert(Path(folder) / "bert", **bert_sizes)
         encoder_rows(
             str(bert), "bert-base-sized BertModel (random weights, 12 layers x 12 heads)", args.lengths, args.repeats
         )
-        translation_rows(Path(folder), [32, 128], args.repeats)
+        translation_rows(Path(folder), caps, args.repeats, marian_sizes)
 
 
 if __name__ == "__main__":

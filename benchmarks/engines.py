@@ -12,6 +12,8 @@ without our chunking, batching, token bookkeeping or decoding.
 
 ``--bert2bert`` instead times a bert2bert_L-24-sized model (random weights): transformers fp32 and 4-bit,
 CTranslate2 int8, on a ~300-word text at beam 4.
+
+``--smoke`` runs both at the smallest size: tiny models, a few sentences, 4 new tokens, one round.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ sys.path[:0] = [str(ROOT.parent), str(ROOT.parent / "tests"), str(ROOT)]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import builders  # noqa: E402
+from timing import add_smoke_flag  # noqa: E402
 from translate_long import OPUS_MT_EN_DE, build_document  # noqa: E402
 
 import translator  # noqa: E402
@@ -41,9 +44,11 @@ from translator import get_settings, load_model, translate  # noqa: E402
 from translator.tasks.translation.engines import ctranslate2 as fast  # noqa: E402
 from translator.text.segment import sentences  # noqa: E402
 
+BERT2BERT_L24 = dict(hidden=1024, layers=24, heads=16, intermediate=4096, vocab_size=50_358)
 
-def build_model(folder: Path) -> Path:
-    builders.build_marian(folder, **OPUS_MT_EN_DE, pad_last=True)
+
+def build_model(folder: Path, sizes: dict[str, int]) -> Path:
+    builders.build_marian(folder, **sizes, pad_last=True)
     config = GenerationConfig.from_pretrained(folder)
     config.forced_eos_token_id = None
     config.suppress_tokens = [config.eos_token_id]  # fixed output length: every row runs to its cap
@@ -97,7 +102,7 @@ def marian(args: argparse.Namespace) -> None:
         )
     )
     with tempfile.TemporaryDirectory() as tmp:
-        model = str(build_model(Path(tmp) / "marian-opus-size"))
+        model = str(build_model(Path(tmp) / "marian-opus-size", args.marian_sizes))
         text = document(args.words, args.sentences)
 
         def ours(engine: str, precision: str) -> Callable[[], object]:
@@ -162,12 +167,8 @@ def bert2bert(args: argparse.Namespace) -> None:
     """A bert2bert_L-24-sized EncoderDecoderModel (random weights): seconds and footprint per engine/precision."""
     translator.configure(get_settings().replace(offline=True, max_generate_seconds=3_600.0, ctranslate2_dir=args.cache))
     with tempfile.TemporaryDirectory() as tmp:
-        model = str(
-            builders.build_bert2bert(
-                Path(tmp) / "bert2bert-l24", hidden=1024, layers=24, heads=16, intermediate=4096, vocab_size=50_358
-            )
-        )
-        text = document(300, None)
+        model = str(builders.build_bert2bert(Path(tmp) / "bert2bert-l24", **args.bert2bert_sizes))
+        text = document(args.bert2bert_words, None)
         fast.load(model, "auto")  # converted before the clock starts
         variants = {
             "transformers, fp32": lambda: translate(
@@ -202,12 +203,19 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="torch and CTranslate2 threads")
     parser.add_argument("--cache", help="folder for converted models (default: a temporary one)")
     parser.add_argument("--bert2bert", action="store_true", help="time the bert2bert_L-24-sized model instead")
+    add_smoke_flag(parser)
     args = parser.parse_args()
+    args.marian_sizes, args.bert2bert_sizes, args.bert2bert_words = OPUS_MT_EN_DE, BERT2BERT_L24, 300
+    if args.smoke:  # the builders' defaults are tiny
+        args.marian_sizes, args.bert2bert_sizes, args.bert2bert_words = {}, {}, 20
+        args.words, args.beams, args.new_tokens, args.repeats = 40, 2, 4, 1
     torch.set_num_threads(args.threads)  # CTranslate2 takes torch's thread count (engines/ctranslate2.py)
     args.load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as cache:
         args.cache = args.cache or cache
-        (bert2bert if args.bert2bert else marian)(args)
+        runs = [marian, bert2bert] if args.smoke else [bert2bert if args.bert2bert else marian]
+        for run in runs:
+            run(args)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ finetune()'s own ``target_tokens_per_second``: training steps only, no evaluatio
 checkpoint time. On a CUDA machine the GPU settings run too.
 
     .venv/bin/python benchmarks/finetune.py [--steps 8] [--rows 400]
+
+``--smoke``: one CPU setting, one step of batch 4, warm-started from a tiny random BERT instead of MiniLM.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import builders  # noqa: E402
+from timing import add_smoke_flag  # noqa: E402
+
+from translator import OFFLINE_MINILM  # noqa: E402
 
 # (label, batch size, mixed precision, share, torch threads; None = torch's default)
 CPU_SETTINGS = [
@@ -58,8 +63,7 @@ def write_corpus(path: Path, rows: int, seed: int = 0) -> None:
 
 def run_one(setting: dict) -> dict:
     """One setting, in this process; what finetune() measured."""
-    from translator.core.registry import OFFLINE_MINILM
-    from translator.training.finetune import FinetuneConfig, finetune
+    from translator import FinetuneConfig, finetune
 
     if setting["threads"]:
         torch.set_num_threads(setting["threads"])
@@ -68,7 +72,7 @@ def run_one(setting: dict) -> dict:
             FinetuneConfig(
                 corpus=setting["corpus"],
                 output_dir=str(Path(folder) / "out"),
-                encoder=OFFLINE_MINILM,
+                encoder=setting["encoder"],
                 share=setting["share"],
                 steps=setting["steps"],
                 batch_size=setting["batch"],
@@ -104,11 +108,14 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--rows", type=int, default=400)
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one setting given as JSON
+    add_smoke_flag(parser)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(run_one(json.loads(args.one))))
         return
     settings = CPU_SETTINGS + (GPU_SETTINGS if torch.cuda.is_available() else [])
+    if args.smoke:
+        args.steps, args.rows, settings = 1, 8, [("fp32, batch 4", 4, "no", False, 1)]
     print(
         f"MiniLM2MiniLM fine-tuning, {args.steps} steps per setting, synthetic 12-24-word rows; "
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}"
@@ -119,10 +126,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         corpus = Path(folder) / "corpus.tsv"
         write_corpus(corpus, args.rows)
+        encoder = str(builders.build_bert(Path(folder) / "bert")) if args.smoke else OFFLINE_MINILM
         for label, batch, precision, share, threads in settings:
             setting = {
                 "label": label,
                 "corpus": str(corpus),
+                "encoder": encoder,
                 "steps": args.steps,
                 "batch": batch,
                 "precision": precision,

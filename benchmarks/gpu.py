@@ -7,7 +7,9 @@ Each decode step is greedy and forced to run exactly ``--new-tokens`` steps (end
 every engine does the same work. Batch-1 speed is also given as a fraction of the memory-bandwidth limit:
 tokens/s x bytes of decoder weights read per step / the copy bandwidth measured on this GPU.
 
-    python benchmarks/gpu.py [--new-tokens 64] [--out gpu.md]
+    python benchmarks/gpu.py [--new-tokens 64] [--out gpu.md] [--smoke]
+
+``--smoke``: tiny models and 4 new tokens. Without a CUDA GPU the script says so and measures nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import builders  # noqa: E402
+from timing import add_smoke_flag  # noqa: E402
 
 from translator import get_cache, load_model  # noqa: E402
 
@@ -75,7 +78,8 @@ def timed(run, repeats: int = 3) -> float:
 
 
 def transformers_speed(model: torch.nn.Module, batch: int, new_tokens: int) -> float:
-    ids = torch.randint(10, 1000, (batch, SOURCE_TOKENS), device="cuda")
+    vocab = model.get_input_embeddings().num_embeddings
+    ids = torch.randint(10, min(1000, vocab), (batch, SOURCE_TOKENS), device="cuda")
     mask = torch.ones_like(ids)
 
     def run() -> None:
@@ -114,14 +118,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--out", type=Path, default=None)
+    add_smoke_flag(parser)
     args = parser.parse_args()
+    if not torch.cuda.is_available():
+        print("no CUDA GPU: nothing to measure (benchmarks/gpu.py measures GPU memory and decode speed)")
+        return
+    sizes = {"marian": {}, "bert2bert": {}} if args.smoke else {"marian": MARIAN, "bert2bert": BERT2BERT_L24}
+    if args.smoke:
+        args.new_tokens = 4
     gpu = torch.cuda.get_device_name(0)
     bandwidth = copy_bandwidth()
     rows: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
         folders = {
-            "opus-mt-sized Marian": builders.build_marian(Path(tmp) / "marian", **MARIAN),
-            "bert2bert_L-24-sized": builders.build_bert2bert(Path(tmp) / "b2b", **BERT2BERT_L24),
+            "opus-mt-sized Marian": builders.build_marian(Path(tmp) / "marian", **sizes["marian"]),
+            "bert2bert_L-24-sized": builders.build_bert2bert(Path(tmp) / "b2b", **sizes["bert2bert"]),
         }
         for name, folder in folders.items():
             for precision in ("fp16", "4bit", "8bit"):

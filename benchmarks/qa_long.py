@@ -7,7 +7,9 @@ the same answer() code on the same windows; only ``batch_size`` differs, and the
 agree. Each setting runs ``--repeats`` times, alternating, and the best time counts.
 
     .venv/bin/python benchmarks/qa_long.py [--tokens 10000] [--batch-sizes 1 4 16 32] [--repeats 3]
-        [--max-seq-len 384] [--doc-stride 128]
+        [--max-seq-len 384] [--doc-stride 128] [--smoke]
+
+``--smoke``: a tiny model on a 300-token context in 64-token windows, one round.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import builders  # noqa: E402
+from timing import add_smoke_flag  # noqa: E402
 
 from translator import answer, load_model  # noqa: E402
 from translator.tasks.qa import WINDOW_BATCH  # noqa: E402
@@ -68,10 +71,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--max-seq-len", type=int, default=384)
     parser.add_argument("--doc-stride", type=int, default=128)
+    add_smoke_flag(parser)
     args = parser.parse_args()
+    sizes = {} if args.smoke else DISTILBERT_BASE  # the builder's defaults are tiny
+    if args.smoke:
+        args.tokens, args.batch_sizes, args.repeats = 300, [1, WINDOW_BATCH], 1
+        args.max_seq_len, args.doc_stride = 64, 16
 
     with tempfile.TemporaryDirectory() as tmp:
-        folder = str(builders.build_distilbert_qa(Path(tmp) / "qa", **DISTILBERT_BASE))
+        folder = str(builders.build_distilbert_qa(Path(tmp) / "qa", **sizes))
         loaded = load_model(folder, "qa")
         context = build_context(loaded.tokenizer, args.tokens)
         n_tokens = len(loaded.tokenizer(context, add_special_tokens=False, verbose=False)["input_ids"])

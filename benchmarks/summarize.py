@@ -5,7 +5,9 @@ full summarize() call (segmentation, embedding, clustering, scores, elbow curve)
 embedding alone is timed too, so the clustering's share is visible. Rows alternate, best of
 ``--repeats`` each.
 
-    .venv/bin/python benchmarks/summarize.py [--sentences 1000] [--repeats 3]
+    .venv/bin/python benchmarks/summarize.py [--sentences 1000] [--repeats 3] [--smoke]
+
+``--smoke``: 20 sentences, one round, a tiny random sentence encoder instead of MiniLM.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 import platform
 import random
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,9 +29,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import builders  # noqa: E402
+from timing import add_smoke_flag  # noqa: E402
 
-from translator import embeddings, summarize  # noqa: E402
-from translator.core.registry import OFFLINE_MINILM  # noqa: E402
+from translator import OFFLINE_MINILM, summarize  # noqa: E402
+from translator.tasks import embeddings  # noqa: E402
 from translator.text.segment import sentences  # noqa: E402
 
 
@@ -44,12 +48,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sentences", type=int, default=1_000)
     parser.add_argument("--repeats", type=int, default=3)
+    add_smoke_flag(parser)
     args = parser.parse_args()
+    if args.smoke:
+        args.sentences, args.repeats = 20, 1
+    with tempfile.TemporaryDirectory() as folder:
+        model = str(builders.build_sentence_encoder(Path(folder) / "encoder")) if args.smoke else OFFLINE_MINILM
+        measure(model, args.sentences, args.repeats)
 
-    text = build_document(args.sentences)
+
+def measure(model: str, n_sentences: int, repeats: int) -> None:
+    text = build_document(n_sentences)
     spans = sentences(text)
-    encoder = embeddings.sentence_encoder(OFFLINE_MINILM)
-    summarize(text[:5_000], num_sentences=3)  # warm-up: loading and first-call costs out of the measurement
+    encoder = embeddings.sentence_encoder(model)
+    # warm-up: loading and first-call costs out of the measurement
+    summarize(text[:5_000], model=model, num_sentences=3)
     print(
         f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
         f"torch {torch.__version__}, device {encoder.device_name}"
@@ -57,20 +70,20 @@ def main() -> None:
     # the machines are shared: the load says how much else was running
     print(f"load average (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(
-        f"document: {len(spans):,} sentences, {len(text):,} characters; model {OFFLINE_MINILM} "
-        f"(all-MiniLM-L6-v2, sentence-transformers); best of {args.repeats}"
+        f"document: {len(spans):,} sentences, {len(text):,} characters; model {model} "
+        f"(all-MiniLM-L6-v2 unless --smoke, sentence-transformers); best of {repeats}"
     )
     texts = [s.text for s in spans]
     runs: dict[str, Callable[[], object]] = {
         "embedding only": lambda: embeddings.embed_sentences(texts, encoder),
-        "summarize(): kmeans, ratio 0.2": lambda: summarize(text, algorithm="kmeans"),
-        "summarize(): kmeans, 10 sentences": lambda: summarize(text, algorithm="kmeans", num_sentences=10),
-        "summarize(): gmm, ratio 0.2": lambda: summarize(text, algorithm="gmm"),
-        "summarize(): gmm, 10 sentences": lambda: summarize(text, algorithm="gmm", num_sentences=10),
+        "summarize(): kmeans, ratio 0.2": lambda: summarize(text, model=model, algorithm="kmeans"),
+        "summarize(): kmeans, 10 sentences": lambda: summarize(text, model=model, algorithm="kmeans", num_sentences=10),
+        "summarize(): gmm, ratio 0.2": lambda: summarize(text, model=model, algorithm="gmm"),
+        "summarize(): gmm, 10 sentences": lambda: summarize(text, model=model, algorithm="gmm", num_sentences=10),
     }
     best: dict[str, float] = {}
     results: dict[str, object] = {}
-    for _ in range(args.repeats):  # alternating, so every row sees the same mix of quiet and busy moments
+    for _ in range(repeats):  # alternating, so every row sees the same mix of quiet and busy moments
         for label, run in runs.items():
             started = time.perf_counter()
             results[label] = run()

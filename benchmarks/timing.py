@@ -1,9 +1,16 @@
-"""Timing shared by the benchmark scripts."""
+"""Timing and the smoke size, shared by the benchmark scripts."""
 
 from __future__ import annotations
 
+import argparse
 import time
 from collections.abc import Callable
+
+
+def add_smoke_flag(parser: argparse.ArgumentParser) -> None:
+    """``--smoke``: every part of the script at its smallest size (tiny models, a few words, one round), in
+    seconds; the figures mean nothing. tests/benchmarks/test_smoke.py runs each script so."""
+    parser.add_argument("--smoke", action="store_true", help="smallest size: checks the script runs, measures nothing")
 
 
 def best_of(repeats: int, run: Callable[[], object]) -> tuple[float, object]:

@@ -14,6 +14,8 @@ new-token ceiling is lifted, so each chunk generates exactly its own cap (1.5 x 
 end-of-sequence suppressed): output length follows input length in both modes, as with a real model.
 
     .venv/bin/python benchmarks/translate_long.py --packing [--words 600] [--beams 1 4] [--pack-tokens 96]
+
+``--smoke`` runs both at the smallest size: a tiny Marian, a few sentences, 4 new tokens, greedy.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import builders  # noqa: E402
+from timing import add_smoke_flag  # noqa: E402
 
 import translator  # noqa: E402
 from translator import get_settings, load_model, translate  # noqa: E402
@@ -45,12 +48,13 @@ from translator.text.segment import sentences  # noqa: E402
 OPUS_MT_EN_DE = dict(d_model=512, layers=6, heads=8, ffn=2048, vocab_size=58_101, spm_vocab=1_000)
 
 
-def build_model(folder: Path) -> Path:
-    builders.build_marian(folder, **OPUS_MT_EN_DE)
-    # give every embedding row a vocabulary entry, as in the real 58k vocabulary, so any output decodes
-    vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
-    vocab.update({f"\u2581w{i}": i for i in range(len(vocab), OPUS_MT_EN_DE["vocab_size"])})
-    (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+def build_model(folder: Path, sizes: dict[str, int] = OPUS_MT_EN_DE) -> Path:
+    """A Marian of these sizes (the builder's tiny defaults for any left out) whose every output runs to its cap."""
+    builders.build_marian(folder, **sizes)
+    if "vocab_size" in sizes:  # give every embedding row a vocabulary entry, as in the real 58k, so any output decodes
+        vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+        vocab.update({f"\u2581w{i}": i for i in range(len(vocab), sizes["vocab_size"])})
+        (folder / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     config = GenerationConfig.from_pretrained(folder)
     config.forced_eos_token_id = None
     config.suppress_tokens = [config.eos_token_id]  # fixed output length: every row runs to its cap
@@ -143,18 +147,26 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
     parser.add_argument("--packing", action="store_true", help="sentence by sentence vs packed chunks instead")
     parser.add_argument("--pack-tokens", type=int, default=96, help="chunk budget when packing")
+    add_smoke_flag(parser)
     args = parser.parse_args()
+    args.sizes = {} if args.smoke else OPUS_MT_EN_DE
+    if args.smoke:
+        args.words, args.beams, args.new_tokens, args.pack_tokens = 60, [1], 4, 110
     if args.threads:
         torch.set_num_threads(args.threads)
-    if args.packing:
+    if args.packing or args.smoke:
         packing(args)
-        return
+    if not args.packing:
+        per_sentence(args)
+
+
+def per_sentence(args: argparse.Namespace) -> None:
     # the settings' ceiling caps every sentence at exactly --new-tokens (sentences here are longer than that)
     translator.configure(
         get_settings().replace(offline=True, max_generate_seconds=3_600.0, max_new_tokens=args.new_tokens)
     )
     with tempfile.TemporaryDirectory() as tmp:
-        model_dir = build_model(Path(tmp) / "marian-opus-size")
+        model_dir = build_model(Path(tmp) / "marian-opus-size", args.sizes)
         text = build_document(args.words)
         loaded = load_model(str(model_dir), "translation", "fp32")
         budget = one_sentence_budget(loaded, text)
@@ -194,9 +206,10 @@ def main() -> None:
 
 def packing(args: argparse.Namespace) -> None:
     # the ceiling stays out of the way: each chunk runs to its own cap, which follows its length
-    translator.configure(get_settings().replace(offline=True, max_generate_seconds=3_600.0, max_new_tokens=512))
+    ceiling = args.new_tokens if args.smoke else 512
+    translator.configure(get_settings().replace(offline=True, max_generate_seconds=3_600.0, max_new_tokens=ceiling))
     with tempfile.TemporaryDirectory() as tmp:
-        model_dir = build_model(Path(tmp) / "marian-opus-size")
+        model_dir = build_model(Path(tmp) / "marian-opus-size", args.sizes)
         text = build_document(args.words)
         translate(text[:200], model=str(model_dir), num_beams=1, precision="fp32", engine="transformers")  # warm-up
         print(

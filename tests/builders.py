@@ -8,6 +8,7 @@ real ones (random weights, the same arithmetic as the released checkpoints).
 from __future__ import annotations
 
 import json
+import random
 import string
 from pathlib import Path
 
@@ -22,6 +23,12 @@ nicht mit von zu den im für auf sich des dem haus stadt welt question answer su
 encoder decoder token chunk beam search long short paris france london berlin capital country river
 museum tower built century king queen
 """.split()
+
+
+def sentences(count: int, seed: int = 0) -> list[str]:
+    """``count`` sentences of 3 to 24 words from the tiny tokenizers' words: varied lengths, so varied caps."""
+    rng = random.Random(seed)
+    return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 24))).capitalize() + "." for _ in range(count)]
 
 
 def _wordpiece_vocab(extra: tuple[str, ...] = ()) -> list[str]:
@@ -57,6 +64,15 @@ def build_bert(folder: Path, *, hidden: int = 64, layers: int = 2, heads: int = 
     )
     BertModel(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
+    return folder
+
+
+def build_sentence_encoder(folder: Path, **sizes: int) -> Path:
+    """A sentence-transformers model (a random BERT of ``sizes``, mean pooling), as all-MiniLM-L6-v2 is built."""
+    from sentence_transformers import SentenceTransformer, models
+
+    word = models.Transformer(str(build_bert(folder / "bert", **sizes)))
+    SentenceTransformer(modules=[word, models.Pooling(word.get_embedding_dimension())]).save(str(folder))
     return folder
 
 

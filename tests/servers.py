@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from forked_apps import ForkedApp, can_fork, fork_app
+from forked_apps import ForkedProcess, can_fork, fork_script
 
 if TYPE_CHECKING:
     from gradio_client import Client
@@ -77,7 +77,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_port(port: int, process: subprocess.Popen | ForkedApp, timeout: float = 120) -> None:
+def wait_for_port(port: int, process: subprocess.Popen | ForkedProcess, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -102,14 +102,14 @@ def api_client(url: str, **kwargs: object) -> Client:
 class RunningApp:
     """An app launched by the tests: its process (for its memory), address, and the log it writes."""
 
-    process: subprocess.Popen | ForkedApp
+    process: subprocess.Popen | ForkedProcess
     url: str
     log: Path
 
 
 def launch_app(
     args: list[str], env: dict[str, str] | None = None, log_path: Path | None = None, fork: bool = True
-) -> tuple[subprocess.Popen | ForkedApp, str]:
+) -> tuple[subprocess.Popen | ForkedProcess, str]:
     """Start ``python app.py ARGS`` on a free loopback port with a small new-token cap; return (process, url).
 
     Forked from this worker's zygote (forked_apps.py) unless ``fork`` is off or the environment asks for
@@ -119,7 +119,7 @@ def launch_app(
     # unbuffered: tests read the log while the app runs
     environment = {**os.environ, "TRANSLATOR_MAX_NEW_TOKENS": MAX_NEW_TOKENS, "PYTHONUNBUFFERED": "1", **(env or {})}
     if fork and can_fork(environment):
-        process = fork_app(argv, environment, log_path)
+        process = fork_script("app.py", argv, environment, log_path)
     else:
         log = log_path.open("w") if log_path else subprocess.DEVNULL  # noqa: SIM115 (the child process writes it)
         process = subprocess.Popen(
@@ -137,7 +137,7 @@ def launch_app(
     return process, f"http://127.0.0.1:{port}/"
 
 
-def stop(process: subprocess.Popen | ForkedApp) -> None:
+def stop(process: subprocess.Popen | ForkedProcess) -> None:
     """End a launched app: politely, then for sure."""
     process.terminate()
     try:

@@ -1,6 +1,6 @@
 """Commands of the translator package, run as: .venv/bin/python -m translator COMMAND
 
-download [keys...]: fetch registry models for offline use.
+download [keys...]: fetch registry models (or hub ids, org/name) for offline use.
 
 finetune CORPUS --output DIR: warm-start a BERT2BERT translator from BERT checkpoints and fine-tune it on a
 parallel corpus (also under "accelerate launch -m translator finetune").
@@ -10,6 +10,9 @@ convert KEY... [--quantization int8]: convert translation models for CTranslate2
 
 translate INPUT... -o OUT --model KEY [--beams N] [--ray [ADDRESS]]: translate files and corpora into the same
 formats; Ctrl-C and the same command again resume where it stopped.
+
+extract FILE -o UNITS.jsonl, then merge FILE UNITS.jsonl -o OUT: take a file's units out, translate them anywhere
+(each line's "text" gets a "translation"), and put them back, structure kept.
 """
 
 from __future__ import annotations
@@ -20,17 +23,25 @@ import sys
 
 from .core.errors import TranslatorError
 from .core.loading import fetch
-from .core.registry import get_registry
+from .core.registry import TASKS, ModelSpec, get_registry
 from .core.settings import PRECISIONS
 from .tasks.translation.engines.choice import ENGINES
 from .tasks.translation.engines.convert import QUANTIZATIONS, convert_model
-from .text.formats.parallel import FORMATS
+from .text.formats.parallel import CORPUS_FORMATS
 from .training.finetune import MIXED_PRECISIONS, FinetuneConfig, finetune
+
+
+def _download_spec(key: str) -> ModelSpec:
+    """A registry key, or a hub id (org/name) not in the registry, which the app's messages tell users to fetch."""
+    registry = get_registry()
+    if key in registry or key.count("/") != 1:
+        return registry.get(key)  # an unknown key gets the registry's sentence
+    return ModelSpec(key=key, tasks=TASKS, hub_id=key)
 
 
 def _download(keys: list[str]) -> int:
     registry = get_registry()
-    specs = [registry.get(key) for key in keys] if keys else [s for s in registry if not s.path]
+    specs = [_download_spec(key) for key in keys] if keys else [s for s in registry if not s.path]
     failed = 0
     for spec in specs:
         if spec.path:
@@ -75,7 +86,7 @@ def _add_finetune(commands) -> None:
     add("--share", action="store_true", help="share encoder and decoder weights (BERT2BERT-share)")
     add("--source-column", default=default["source_column"], help="source column (header name or JSON key)")
     add("--target-column", default=default["target_column"], help="target column (header name or JSON key)")
-    add("--format", choices=FORMATS, default=default["format"], help="corpus format")
+    add("--format", choices=CORPUS_FORMATS, default=default["format"], help="corpus format")
     add("--max-source-tokens", type=int, default=default["max_source_tokens"], help="longer rows are skipped")
     add("--max-target-tokens", type=int, default=default["max_target_tokens"], help="longer rows are skipped")
     add("--heldout-fraction", type=float, default=default["heldout_fraction"], help="rows held out for scoring")
@@ -177,9 +188,13 @@ def _translate(args: argparse.Namespace) -> int:
     from .tasks.files.corpus import progress_path, translate_corpus
 
     options = {"model": args.model, "num_beams": args.beams, "precision": args.precision, "engine": args.engine}
-    bar = tqdm(unit="unit", dynamic_ncols=True)
+    # made at the first finished unit: a model that can't load fails in one line, with no empty bar before it
+    bar = tqdm(unit="unit", dynamic_ncols=True, disable=True)
 
     def advance(done: int, total: int) -> None:
+        nonlocal bar
+        if bar.disable and done > 0:
+            bar = tqdm(unit="unit", dynamic_ncols=True, total=total)
         bar.total = total
         bar.update(done - bar.n)
 
@@ -214,13 +229,49 @@ def _translate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_extract_merge(commands) -> None:
+    extract = commands.add_parser("extract", help="write a file's translatable units as JSON lines, one per unit")
+    extract.add_argument("file", help="a .txt .md .srt .vtt .docx .jsonl or .tsv file")
+    extract.add_argument("-o", "--output", required=True, help="the units file (.jsonl) to write")
+    merge = commands.add_parser("merge", help="put translated units back into their file, structure kept")
+    merge.add_argument("file", help="the file the units were extracted from")
+    merge.add_argument("units", help="the units file, one line per unit in extract's order")
+    merge.add_argument("-o", "--output", required=True, help="the translated file to write")
+    for parser in (extract, merge):
+        parser.add_argument("--field", default="text", help=".jsonl key or .tsv column translated (default: text)")
+        parser.add_argument("--output-field", default="translation", help=".jsonl key or .tsv column written")
+
+
+def _extract_or_merge(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .tasks.files.documents import extract_units, merge_units
+    from .text.formats.base import read_file
+    from .text.formats.records import read_units_file, units_file
+
+    data, name, fields = read_file(args.file), Path(args.file).name, {"field": args.field}
+    if args.command == "extract":
+        found = extract_units(data, name, **fields)
+        Path(args.output).write_bytes(units_file(found.units))
+        print(f"Wrote {len(found.units):,} units of {name} to {args.output}.")
+        for note in found.warnings:
+            print(f"Note: {note}", file=sys.stderr)
+        return 0
+    translations = read_units_file(read_file(args.units), Path(args.units).name)
+    Path(args.output).write_bytes(merge_units(data, name, translations, **fields, output_field=args.output_field))
+    print(f"Wrote {args.output}.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m translator", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = parser.add_subparsers(dest="command", required=True)
     download = commands.add_parser("download", help="fetch registry models (safetensors and configs only)")
-    download.add_argument("keys", nargs="*", help="registry keys; none means every hub model in the registry")
+    download.add_argument(
+        "keys", nargs="*", help="registry keys or hub ids (org/name); none means every hub model in the registry"
+    )
     convert = commands.add_parser("convert", help="convert translation models for CTranslate2 (the fast engine)")
     convert.add_argument("models", nargs="+", help="registry keys, hub ids or model directories")
     convert.add_argument(
@@ -231,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     _add_finetune(commands)
     _add_translate(commands)
+    _add_extract_merge(commands)
     args = parser.parse_args(argv)
     try:
         if args.command == "download":
@@ -241,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
             return _translate(args)
         if args.command == "convert":
             return _convert(args.models, args.quantization)
+        if args.command in ("extract", "merge"):
+            return _extract_or_merge(args)
     except TranslatorError as exc:
         print(exc, file=sys.stderr)
         return 2

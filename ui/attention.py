@@ -10,28 +10,35 @@ from collections.abc import Mapping
 from typing import Any
 
 import gradio as gr
-from gradio.context import Context
 
 import translator
-from translator import AttentionResult, InputError, TranslationAttention, get_settings
-from translator.core.checks import choice_arg
-from translator.core.registry import OFFLINE_MINILM
+from translator import (
+    OFFLINE_MINILM,
+    PAIR_FILTERS,
+    AttentionOptions,
+    AttentionResult,
+    InputError,
+    TranslationAttention,
+    attention_shape,
+    fitted,
+    get_settings,
+)
 from translator.render.attention_view import attention_view
 from translator.render.export import export_view
 from translator.render.run import run_line
-from translator.tasks.attention.results import PAIR_FILTERS, AttentionOptions
-from translator.tasks.attention.select import attention_shape, fitted
 
 from .common import (
-    MODEL_WORK,
-    clear_after_failure,
+    beams_slider,
+    can_run,
     long_textbox,
     model_picker,
+    model_run,
     precision_picker,
     progress_callback,
     registry_key,
     user_errors,
 )
+from .gradio_patches import HeadBoxes, page_load
 
 MODES = [
     ("Encoder: one text or a sentence pair", "encoder"),
@@ -56,23 +63,11 @@ EXAMPLES = [
     ["translation", "The house by the river was built in the last century.", ""],
 ]
 HINT = "<p>Press <b>Show attention</b> to compute the attention; the view options then redraw it.</p>"
+NOT_DRAWN = "<p>This view could not be drawn with these options (the message above says why); change one.</p>"
+NO_TRANSLATOR = "Translation mode needs a translation model, and none can run here (the Translate tab says why)."
 # a 512-token result is 75-400 MB of float32; dropped 30 minutes after it was computed
 RESULT_SECONDS = 1800
 VIEW_CONTROLS = ("view", "kind", "layer", "heads", "pair", "word_level", "hide_special", "min_weight")
-
-
-class HeadBoxes(gr.CheckboxGroup):
-    """Head numbers as check boxes, typed as integers in the API (gradio types every CheckboxGroup as strings)."""
-
-    def api_info(self) -> dict[str, Any]:
-        info = super().api_info()
-        info["items"] = {"type": "integer", "minimum": 1}  # an enum would show as quoted literals
-        return info
-
-    def get_block_name(self) -> str:
-        # drawn by gradio's own check boxes: under its class name the page would fetch a custom component that
-        # does not exist, and show no head boxes at all
-        return "checkboxgroup"
 
 
 def view_options(controls: Mapping[str, Any]) -> AttentionOptions:
@@ -103,8 +98,7 @@ def compute_attention(
     **controls: Any,
 ) -> tuple[AttentionResult | TranslationAttention, str, str]:
     options = view_options(controls)
-    mode = choice_arg("Mode", mode, [value for _, value in MODES])
-    if mode == "translation":
+    if mode == "translation":  # else "encoder": gradio refuses a value outside the Mode radio's choices
         result = translator.attend_translation(
             text,
             model=registry_key(translation_model, "translation"),
@@ -153,7 +147,8 @@ def fit_attention_controls(
 
 def show_mode(mode: str, view: str) -> tuple[Any, ...]:
     """Encoder mode shows the encoder models, sentence B and the pair filter; translation mode the rest. The
-    view radio offers only the views the mode has (no alignment without a translation)."""
+    view radio offers only the views the mode has (no alignment without a translation). With no translation model
+    that can run, the button is disabled in translation mode (an example can still pick it)."""
     translating = mode == "translation"
     views = [(label, value) for label, value in VIEW_CHOICES if translating or value not in TRANSLATION_ONLY_VIEWS]
     return (
@@ -163,7 +158,22 @@ def show_mode(mode: str, view: str) -> tuple[Any, ...]:
         gr.Radio(visible=translating),
         gr.Radio(visible=not translating),
         gr.Radio(choices=views, value=view if view in [value for _, value in views] else "head"),
+        gr.Button(interactive=not translating or can_run("translation")),
     )
+
+
+def kind_for_view(view: str, kind: str) -> gr.Radio:
+    """Rollout follows self-attention through the layers, so it offers no cross-attention: picking it while
+    cross-attention is chosen moves to the encoder's (rather than failing to draw)."""
+    if view != "rollout":
+        return gr.Radio(choices=KIND_CHOICES)
+    choices = [(label, value) for label, value in KIND_CHOICES if value != "cross"]
+    return gr.Radio(choices=choices, value="encoder" if kind == "cross" else kind)
+
+
+def pair_for_text(text_pair: str, pair: str) -> Any:
+    """Without sentence B the pair filter has nothing to filter: clearing B sets it back to all."""
+    return "all" if not (text_pair or "").strip() and pair != "all" else gr.skip()
 
 
 def shown_files(paths: list[str]) -> Any:
@@ -174,9 +184,17 @@ def shown_files(paths: list[str]) -> Any:
 def build_attention_tab() -> gr.events.Dependency:
     """The tab's components; returns the Show attention click (app.py refreshes the status line after it)."""
     settings = get_settings()
+    translating = can_run("translation")  # else translation mode is off up front, as Translate's button is
     with gr.Row():
         with gr.Column(scale=2):
-            mode = gr.Radio(MODES, value="encoder", label="Mode", elem_id="attention-mode")
+            mode = gr.Radio(
+                MODES,
+                value="encoder",
+                label="Mode",
+                info=None if translating else NO_TRANSLATOR,
+                interactive=translating,
+                elem_id="attention-mode",
+            )
             text = long_textbox(
                 "Text (sentence A, or the source to translate)", settings.max_chars_attention, "attention-text", 4
             )
@@ -188,15 +206,7 @@ def build_attention_tab() -> gr.events.Dependency:
                 encoder_model = model_picker("encoder", OFFLINE_MINILM)
             with gr.Column(visible=False, elem_id="attention-translation-model") as translation_column:
                 translation_model = model_picker("translation", "opus-mt-en-de")
-                beams = gr.Slider(
-                    1,
-                    settings.max_beams,
-                    value=1,
-                    step=1,
-                    precision=0,
-                    label="Beams",
-                    info="1 is greedy decoding; the attention is taken on the best beam.",
-                )
+                beams = beams_slider(1, info="1 is greedy decoding; the attention is taken on the best beam.")
             precision = precision_picker()
             button = gr.Button("Show attention", variant="primary", elem_id="attention-button")
         with gr.Column(scale=3):
@@ -230,14 +240,16 @@ def build_attention_tab() -> gr.events.Dependency:
         files = gr.File(
             label="Downloads", file_count="multiple", interactive=False, visible=False, elem_id="attention-files"
         )
-    gr.Examples(EXAMPLES, [mode, text, text_pair])
+    gr.Examples(
+        EXAMPLES if translating else [row for row in EXAMPLES if row[0] != "translation"], [mode, text, text_pair]
+    )
     result = gr.State(None, time_to_live=RESULT_SECONDS)
 
     gr.on(
-        [mode.change, Context.root_block.load],
+        [mode.change, page_load()],
         show_mode,
         [mode, view],
-        [encoder_column, translation_column, pair_column, kind, pair, view],
+        [encoder_column, translation_column, pair_column, kind, pair, view, button],
         api_visibility="private",
         queue=False,
         show_progress="hidden",
@@ -253,28 +265,28 @@ def build_attention_tab() -> gr.events.Dependency:
         "queue": False,
         "show_progress": "hidden",  # instant: a flash of progress over the controls would only distract
     }
-    computed = button.click(
+    computed = model_run(
+        button,
         compute_attention,
         [mode, encoder_model, translation_model, text, text_pair, beams, precision],
         [result, shown, ran],
-        inputs_kwargs=controls,
         api_name="attention",
-        concurrency_id=MODEL_WORK,
-        show_progress_on=shown,  # one progress bar, not one over every pane
+        progress_on=shown,
+        inputs_kwargs=controls,
     )
-    clear_after_failure(computed)
     computed.success(**fit)
     # a new computation makes the last export stale: clear and hide the Downloads box
     button.click(lambda: shown_files([]), None, files, api_visibility="private", queue=False)
-    gr.on(
-        [control.input for control in controls.values()],
-        redraw_attention,
-        [result],
-        shown,
-        inputs_kwargs=controls,
-        api_name="attention_view",
-        api_visibility="private",
-    ).success(**fit)
+    redraw = {"fn": redraw_attention, "inputs": [result], "outputs": shown, "inputs_kwargs": controls}
+    # the view picks the kinds it can draw before it redraws (the others redraw at once)
+    others = [control.input for name, control in controls.items() if name != "view"]
+    redrawn = gr.on(others, **redraw, api_name="attention_view", api_visibility="private")
+    kinds = view.input(kind_for_view, [view, kind], kind, api_visibility="private", queue=False, show_progress="hidden")
+    for drawn in (redrawn, kinds.then(**redraw, api_visibility="private")):
+        drawn.success(**fit)
+        # a failed redraw leaves no stale drawing under gradio's red "Error" badge
+        drawn.failure(lambda: NOT_DRAWN, None, shown, api_visibility="private", queue=False, show_progress="hidden")
+    text_pair.change(pair_for_text, [text_pair, pair], pair, api_visibility="private", queue=False)
     export.click(
         export_attention,
         [result],

@@ -19,7 +19,15 @@ from translator.render.export import export_folder
 from translator.render.markup import short
 from translator.render.run import notes_html, run_line
 
-from .common import MODEL_WORK, clear_after_failure, long_textbox, registry_key, user_errors
+from .common import (
+    beams_slider,
+    length_penalty_slider,
+    long_textbox,
+    model_run,
+    no_repeat_slider,
+    registry_key,
+    user_errors,
+)
 from .translate import TranslateTab
 
 EXPORT_ROOT = Path(tempfile.gettempdir()) / "bert-studio-beam-tree"
@@ -105,17 +113,11 @@ def build_beam_view(tab: TranslateTab) -> None:
                 )
                 note = gr.HTML()
             with gr.Column(scale=1):
-                beams = gr.Slider(1, get_settings().max_beams, value=4, step=1, precision=0, label="Beams")
-                length_penalty = gr.Slider(
-                    -2.0,
-                    3.0,
-                    value=1.0,
-                    step=0.1,
-                    label="Length penalty",
-                    info="Moving it re-ranks the finished hypotheses without a new search.",
-                    elem_id="beam-length-penalty",
+                beams = beams_slider()
+                length_penalty = length_penalty_slider(
+                    "Moving it re-ranks the finished hypotheses without a new search.", elem_id="beam-length-penalty"
                 )
-                no_repeat = gr.Slider(0, 10, value=0, step=1, precision=0, label="No-repeat n-gram size")
+                no_repeat = no_repeat_slider()
                 button = gr.Button("Show the beam search", variant="primary", elem_id="beam-button")
         ran = gr.Markdown(label="What ran")
         shown = gr.HTML(HINT, label="Beam search tree", elem_id="beam-tree", padding=False)
@@ -134,16 +136,14 @@ def build_beam_view(tab: TranslateTab) -> None:
         show_progress="hidden",
     )
     chunk.input(picked_chunk, [tab.result, chunk], sentence, api_name="beam_pick", api_visibility="private")
-    built = button.click(
+    built = model_run(
+        button,
         build_tree,
         [sentence, tab.model, tab.precision, beams, length_penalty, no_repeat],
         [shown, ran, files, tree],
         api_name="beam_tree",
-        concurrency_id=MODEL_WORK,
-        show_progress_on=shown,  # one progress bar, not one over every pane
     )
     built.success(lambda: gr.Column(visible=True), None, downloads, api_name=False, queue=False)
-    clear_after_failure(built)
     # change, not release: typing a value in the slider's number box releases nothing; redrawing is cheap
     length_penalty.change(
         rerank,

@@ -7,12 +7,11 @@ from typing import Any
 import gradio as gr
 
 import translator
-from translator import get_settings
-from translator.core.registry import OFFLINE_MINILM
+from translator import OFFLINE_MINILM, get_settings
 from translator.render.chunk_view import chunk_viewer
 from translator.render.run import notes_html, run_line
 
-from .common import MODEL_WORK, clear_after_failure, long_textbox, model_dropdown, registry_key, user_errors
+from .common import long_textbox, model_picker, model_run, registry_key, user_errors
 
 EXAMPLES = [
     [
@@ -56,7 +55,7 @@ def build_chunks_tab() -> gr.events.Dependency:
     with gr.Row():
         with gr.Column():
             text = long_textbox("Text", get_settings().max_chars_chunks, "chunks-input", lines=8)
-            model = model_dropdown(None, OFFLINE_MINILM, label="Tokenizer of model")
+            model = model_picker(None, OFFLINE_MINILM, label="Tokenizer of model")
             max_tokens = gr.Slider(
                 1,
                 1024,
@@ -77,12 +76,4 @@ def build_chunks_tab() -> gr.events.Dependency:
             ran = gr.Markdown(label="What ran")
             viewer = gr.HTML(label="Chunk viewer", elem_id="chunks-viewer")
     gr.Examples(EXAMPLES, [text, max_tokens, stride, mode])
-    planned = button.click(
-        plan_text,
-        [text, model, max_tokens, stride, mode],
-        [viewer, ran],
-        api_name="chunks",
-        concurrency_id=MODEL_WORK,
-        show_progress_on=viewer,  # one progress bar, not one over every pane
-    )
-    return clear_after_failure(planned)
+    return model_run(button, plan_text, [text, model, max_tokens, stride, mode], [viewer, ran], api_name="chunks")

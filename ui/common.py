@@ -1,4 +1,5 @@
-"""Pieces every tab shares: the handler wrapper that turns errors into one sentence, model pickers, the status."""
+"""Pieces every tab shares: the handler wrapper that turns errors into one sentence, the model-run wiring, model
+pickers, sliders and the status line."""
 
 from __future__ import annotations
 
@@ -9,14 +10,21 @@ from typing import Any, TypeVar
 
 import gradio as gr
 import torch
-from gradio.context import Context
-from gradio.exceptions import ComponentProcessingError
 
-from translator import InputError, TranslatorError, get_cache, get_registry, get_settings, is_available
-from translator.core.cache import free_memory
-from translator.core.loading import device_and_name, hub_reachable
-from translator.core.results import Progress
-from translator.core.settings import PRECISIONS
+from translator import (
+    MODEL_LOCKS,
+    PRECISIONS,
+    InputError,
+    Progress,
+    TranslatorError,
+    device_and_name,
+    free_memory,
+    get_cache,
+    get_registry,
+    get_settings,
+    hub_reachable,
+    is_available,
+)
 
 try:  # on Hugging Face Spaces with ZeroGPU, GPU work must run inside @spaces.GPU
     import spaces
@@ -48,8 +56,11 @@ def user_errors(handler: Handler | None = None, *, gpu: bool = True) -> Any:
 
     @functools.wraps(handler)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
+        # the models this run names: with settings.concurrency_limit above 1, runs on one model take turns
+        models = [value for value in (*args, *kwargs.values()) if isinstance(value, str) and value in get_registry()]
         try:
-            return handler(*args, **kwargs)
+            with MODEL_LOCKS.hold(models):
+                return handler(*args, **kwargs)
         except gr.Error:
             raise
         except TranslatorError as exc:
@@ -65,16 +76,37 @@ def user_errors(handler: Handler | None = None, *, gpu: bool = True) -> Any:
     return on_gpu(wrapped) if gpu else wrapped
 
 
-def clear_after_failure(run: gr.events.Dependency) -> gr.events.Dependency:
-    """After a failed run the toast says what went wrong and the run's outputs are emptied: no result of an
-    earlier run stays on screen looking current, and no output keeps gradio's red "Error" badge (an output
-    that a later event updates loses it). Call inside the Blocks that defines ``run``; returns it for chaining."""
-    outputs = Context.root_block.fns[run["id"]].outputs
+Components = Sequence[gr.components.Component]
+
+
+def model_run(
+    trigger: gr.Button,
+    fn: Callable[..., Any],
+    inputs: Components,
+    outputs: Components,
+    *,
+    api_name: str,
+    progress_on: gr.components.Component | None = None,
+    inputs_kwargs: dict[str, gr.components.Component] | None = None,
+) -> gr.events.Dependency:
+    """``trigger``'s click running ``fn``, which runs a model or a tokenizer: in the one MODEL_WORK group, with
+    one progress bar (on ``progress_on``, else the first output; not one over every pane). After a failure the
+    toast says what went wrong and the outputs are emptied: no result of an earlier run stays on screen looking
+    current, and no output keeps gradio's red "Error" badge. Returns the click, for events that follow it."""
+    run = trigger.click(
+        fn,
+        list(inputs),
+        list(outputs),
+        inputs_kwargs=inputs_kwargs,
+        api_name=api_name,
+        concurrency_id=MODEL_WORK,
+        show_progress_on=progress_on or outputs[0],
+    )
     cleared = [None] * len(outputs)
     run.failure(
         lambda: cleared if len(cleared) > 1 else None,
         None,
-        outputs,
+        list(outputs),
         api_visibility="private",
         queue=False,
         show_progress="hidden",
@@ -106,7 +138,8 @@ def registry_key(value: object, task: str | None = None) -> str:
 
 def availability(key: str, task: str) -> str:
     ok, reason = is_available(key, task) if key else (False, "no model chosen")
-    return f"{'✅' if ok else '⚠️'} `{key}`: {reason}"
+    # ✔ rather than ✅: a machine with only the DejaVu fonts (many Linux servers) draws ✅ as an empty box
+    return f"{'✔' if ok else '⚠️'} `{key}`: {reason}"
 
 
 def runnable_default(task: str, default: str | None) -> str | None:
@@ -126,12 +159,19 @@ def model_dropdown(task: str | None, default: str | None, label: str = "Model") 
     return gr.Dropdown(choices=[(spec.label, spec.key) for spec in specs], value=value, label=label, interactive=True)
 
 
-def model_picker(task: str, default: str | None) -> gr.Dropdown:
-    """A registry-fed dropdown with a line under it that says whether the model can be used now."""
-    dropdown = model_dropdown(task, default)
-    key = dropdown.value
-    note = gr.Markdown(availability(key, task) if key else "No model in the registry serves this tab.")
-    dropdown.change(lambda key: availability(key, task), dropdown, note, api_name=False, queue=False)
+def model_picker(task: str | None, default: str | None, label: str = "Model") -> gr.Dropdown:
+    """A registry-fed dropdown (``task``'s models, or every model when None, as the Chunks tab lists them for their
+    tokenizers) with a line under it that says whether the model can be used now."""
+
+    def note_for(key: str | None) -> str:
+        if not key:
+            return "No model in the registry serves this tab."
+        spec = next((spec for spec in get_registry() if spec.key == key), None)
+        return availability(key, task or (spec.tasks[0] if spec else ""))
+
+    dropdown = model_dropdown(task, default, label)
+    note = gr.Markdown(note_for(dropdown.value))
+    dropdown.change(note_for, dropdown, note, api_name=False, queue=False)
     return dropdown
 
 
@@ -179,8 +219,23 @@ COUNTER_JS = """(text) => {
 }"""
 
 
-def precision_picker() -> gr.Radio:
-    return gr.Radio(list(PRECISIONS), value=get_settings().precision, label="Precision")
+def precision_picker(value: str | None = None, label: str = "Precision") -> gr.Radio:
+    """The precisions; on the settings' default unless ``value`` says otherwise."""
+    return gr.Radio(list(PRECISIONS), value=value or get_settings().precision, label=label)
+
+
+def beams_slider(value: int = 4, *, label: str = "Beams", info: str | None = None, **kwargs: Any) -> gr.Slider:
+    """Beam width, from 1 (greedy) up to the settings' limit."""
+    most = get_settings().max_beams
+    return gr.Slider(1, most, value=min(value, most), step=1, precision=0, label=label, info=info, **kwargs)
+
+
+def length_penalty_slider(info: str, **kwargs: Any) -> gr.Slider:
+    return gr.Slider(-2.0, 3.0, value=1.0, step=0.1, label="Length penalty", info=info, **kwargs)
+
+
+def no_repeat_slider(info: str | None = None) -> gr.Slider:
+    return gr.Slider(0, 10, value=0, step=1, precision=0, label="No-repeat n-gram size", info=info)
 
 
 def status_line() -> str:
@@ -247,42 +302,11 @@ CSS = """
 
 def n_best_slider(beams: gr.Slider, n_best: gr.Slider) -> None:
     """Keep the n-best slider's maximum at the number of beams (generate can return at most that many)."""
-
-    def bound(num_beams: float, wanted: float) -> gr.Slider:
-        return gr.Slider(maximum=int(num_beams), value=min(int(wanted), int(num_beams)))
-
-    beams.change(bound, [beams, n_best], n_best, api_visibility="private", queue=False, show_progress="hidden")
+    beams.change(n_best_bound, [beams, n_best], n_best, api_visibility="private", queue=False, show_progress="hidden")
 
 
-# How often gradio's queue looks for work while it has none. Its 1 ms on Linux (queue) and 10 ms (progress) keep
-# an idle app at 8% of a core; with the 50 ms and 100 ms it uses on Windows an idle app takes 1.3%, and a run
-# starts at most 50 ms later.
-QUEUE_POLL_SECONDS = 0.05
-PROGRESS_POLL_SECONDS = 0.1
-
-
-class Studio(gr.Blocks):
-    """gr.Blocks whose own input validation (a value outside a component's choices, a bad type) logs one line
-    per rejected request instead of a traceback; the caller still gets gradio's message. Its queue polls
-    calmly while idle."""
-
-    def queue(self, *args: Any, **kwargs: Any) -> Studio:
-        super().queue(*args, **kwargs)
-        # private attributes: tests/app/test_app.py checks that gradio still has them
-        self._queue.sleep_when_free = QUEUE_POLL_SECONDS
-        self._queue.progress_update_sleep_when_free = PROGRESS_POLL_SECONDS
-        return self
-
-    async def preprocess_data(self, block_fn: Any, inputs: list[Any], state: Any, explicit_call: bool = False) -> Any:
-        try:
-            return await super().preprocess_data(block_fn, inputs, state, explicit_call)
-        except gr.Error as exc:
-            if exc.print_exception:
-                log.warning("rejected a request to %s: %s", block_fn.api_name or block_fn.name, exc.message)
-                exc.print_exception = False
-            raise
-        except ComponentProcessingError as exc:  # a value of the wrong type (a word for a number)
-            parts = error_text(exc).split("\n\n")  # which input failed; what it expected and got; the cause
-            sentence = parts[1] if len(parts) > 1 else parts[0]
-            log.warning("rejected a request to %s: %s", block_fn.api_name or block_fn.name, sentence)
-            raise gr.Error(sentence, print_exception=False) from None
+def n_best_bound(num_beams: float, wanted: float) -> gr.Slider:
+    """The n-best slider for ``num_beams``: at most that many. Greedy decoding (1 beam) gives one translation, so
+    the slider holds 1 and is disabled; gradio refuses a slider whose maximum is not above its minimum (1)."""
+    beams = int(num_beams)
+    return gr.Slider(maximum=max(beams, 2), value=min(int(wanted), beams), interactive=beams > 1)

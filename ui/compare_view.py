@@ -9,18 +9,16 @@ from __future__ import annotations
 import gradio as gr
 
 import translator
-from translator import get_settings
-from translator.core.settings import PRECISIONS
+from translator import ENGINES, REFERENCE_CHARS_PER_SOURCE_CHAR, get_settings
 from translator.render.compare import compare_html
 from translator.render.run import run_line
-from translator.tasks.translation.compare import REFERENCE_CHARS_PER_SOURCE_CHAR
-from translator.tasks.translation.engines.choice import ENGINES
 
 from .common import (
-    MODEL_WORK,
-    clear_after_failure,
+    beams_slider,
     long_textbox,
     model_dropdown,
+    model_run,
+    precision_picker,
     progress_callback,
     registry_key,
     user_errors,
@@ -73,15 +71,8 @@ def side_controls(name: str, default_model: str | None) -> list[gr.components.Co
     with gr.Column(min_width=240):
         gr.Markdown(f"**{name}**")
         model = model_dropdown("translation", default_model, label=f"{name}: model")
-        precision = gr.Radio(list(PRECISIONS), value=DEFAULT_PRECISIONS[name], label=f"{name}: precision")
-        beams = gr.Slider(
-            1,
-            get_settings().max_beams,
-            value=min(4, get_settings().max_beams),
-            step=1,
-            precision=0,
-            label=f"{name}: beams",
-        )
+        precision = precision_picker(DEFAULT_PRECISIONS[name], label=f"{name}: precision")
+        beams = beams_slider(label=f"{name}: beams")
         engine = gr.Radio(list(ENGINES), value=DEFAULT_ENGINE, label=f"{name}: engine")
     return [model, precision, beams, engine]
 
@@ -104,12 +95,4 @@ def build_compare_view(tab: TranslateTab) -> None:
             button = gr.Button("Compare", variant="primary", elem_id="compare-button")
         ran = gr.Markdown(label="What ran")
         shown = gr.HTML(HINT, label="Comparison", elem_id="compare-output")
-    compared = button.click(
-        compare_text,
-        [tab.text, *a, *b, reference, only_differences],
-        [shown, ran],
-        api_name="compare",
-        concurrency_id=MODEL_WORK,
-        show_progress_on=[shown],
-    )
-    clear_after_failure(compared)
+    model_run(button, compare_text, [tab.text, *a, *b, reference, only_differences], [shown, ran], api_name="compare")

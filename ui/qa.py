@@ -12,10 +12,9 @@ from translator.render.spans import qa_context_html
 from translator.render.tables import QA_ANSWER_HEADERS, Row, qa_answer_rows
 
 from .common import (
-    MODEL_WORK,
-    clear_after_failure,
     long_textbox,
     model_picker,
+    model_run,
     precision_picker,
     progress_callback,
     readable_table,
@@ -122,12 +121,4 @@ def build_qa_tab() -> gr.events.Dependency:
     gr.Examples(EXAMPLES, [question, context])
     inputs = [question, context, model, precision, top_k, max_seq_len, doc_stride, max_answer_len, impossible, mode]
     outputs = [note, answers, highlighted, windows, ran]
-    answered = button.click(
-        answer_question,
-        inputs,
-        outputs,
-        api_name="answer",
-        concurrency_id=MODEL_WORK,
-        show_progress_on=answers,  # one progress bar, not one over every pane
-    )
-    return clear_after_failure(answered)
+    return model_run(button, answer_question, inputs, outputs, api_name="answer", progress_on=answers)

@@ -6,19 +6,16 @@ import gradio as gr
 from matplotlib.figure import Figure
 
 import translator
-from translator import get_settings
-from translator.core.checks import choice_arg
-from translator.core.registry import OFFLINE_MINILM
+from translator import OFFLINE_MINILM, get_settings
 from translator.render.figures import elbow_figure
 from translator.render.run import run_line, summary_notes
 from translator.render.spans import summary_source_html
 from translator.render.tables import SUMMARY_HEADERS, Row, summary_rows
 
 from .common import (
-    MODEL_WORK,
-    clear_after_failure,
     long_textbox,
     model_picker,
+    model_run,
     progress_callback,
     readable_table,
     registry_key,
@@ -37,7 +34,8 @@ TEXT = (
 )
 EXAMPLES = [[TEXT, 3, 0.2], [TEXT, 0, 0.4]]
 SENTENCE_EMBEDDING = "sentence embedding"
-LAYERS = [SENTENCE_EMBEDDING, "-1", "-2", "-3", "-4", "-6"]
+# the dropdown's choices and summarize()'s ``hidden`` for each (gradio refuses a value outside the choices)
+LAYERS = {SENTENCE_EMBEDDING: None, "-1": -1, "-2": -2, "-3": -3, "-4": -4, "-6": -6}
 
 
 @user_errors
@@ -62,7 +60,7 @@ def summarize_text(
         min_length=min_length,
         max_length=max_length,
         use_first=use_first,
-        hidden=None if choice_arg("Sentence vectors", layer, LAYERS) == SENTENCE_EMBEDDING else int(layer),
+        hidden=LAYERS[layer],
         progress=progress_callback(progress),
     )
     chosen = sum(s.selected for s in result.sentences)
@@ -106,7 +104,7 @@ def build_summarize_tab() -> gr.events.Dependency:
                 )
                 use_first = gr.Checkbox(True, label="Always keep the first sentence")
                 layer = gr.Dropdown(
-                    LAYERS,
+                    list(LAYERS),
                     value=SENTENCE_EMBEDDING,
                     label="Sentence vectors",
                     info="The model's sentence embedding, or the mean of one hidden layer "
@@ -117,7 +115,10 @@ def build_summarize_tab() -> gr.events.Dependency:
             summary = gr.Textbox(label="Summary", lines=6, interactive=False, elem_id="summarize-output")
             ran = gr.Markdown(label="What ran")
             notes = gr.HTML(label="Notes", elem_id="summarize-notes")
-            elbow = gr.Plot(label="Elbow curve: k-means inertia by number of clusters", elem_id="summarize-elbow")
+            # the figure carries its title: gradio's label badge would sit on the curve's top-left point
+            elbow = gr.Plot(
+                label="Elbow curve: k-means inertia by number of clusters", show_label=False, elem_id="summarize-elbow"
+            )
     source = gr.HTML(label="Source with the picked sentences", elem_id="summarize-source")
     table = readable_table(
         "summarize-table",
@@ -127,12 +128,4 @@ def build_summarize_tab() -> gr.events.Dependency:
     gr.Examples(EXAMPLES, [text, num_sentences, ratio])
     inputs = [text, model, num_sentences, ratio, algorithm, min_length, max_length, use_first, layer]
     outputs = [summary, source, elbow, table, notes, ran]
-    summarized = button.click(
-        summarize_text,
-        inputs,
-        outputs,
-        api_name="summarize",
-        concurrency_id=MODEL_WORK,
-        show_progress_on=summary,  # one progress bar, not one over every pane
-    )
-    return clear_after_failure(summarized)
+    return model_run(button, summarize_text, inputs, outputs, api_name="summarize")

@@ -1,37 +1,50 @@
 """The Translate tab: text in, translation, n-best list and chunk viewer out.
 
-``build_translate_tab`` returns a TranslateTab: its inputs and a gr.State with the last TranslationResult,
-so views of the translation (beam search, compare, ...) can live in modules of their own and take it.
+``build_translate_tab`` returns a TranslateTab: its text box, its controls and a gr.State with the last
+TranslationResult. app.py hands it to each view of the translation (ui/translate_checks.py, ui/beam_view.py,
+...), which take from it and never reach back.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import gradio as gr
 
 import translator
 from translator import TranslationResult, get_settings
-from translator.render.chunk_view import chunk_viewer
-from translator.render.run import notes_html, run_line
+from translator.render.chunk_view import translation_viewer
+from translator.render.run import info_markdown, notes_html, run_line
 from translator.render.tables import NBEST_HEADERS, Row, nbest_rows
 
 from .common import (
-    MODEL_WORK,
+    beams_slider,
     can_run,
-    clear_after_failure,
+    length_penalty_slider,
     long_textbox,
     model_picker,
+    model_run,
     n_best_slider,
     no_model_panel,
+    no_repeat_slider,
     precision_picker,
     progress_callback,
     readable_table,
+    runnable_default,
     user_errors,
 )
-from .translate_checks import build_checks
-from .translate_files import build_files
-from .translate_options import AUTO_CHUNK, chunk_slider, engine_note, engine_picker, pack_checkbox, translate_settings
+from .translate_languages import language_pickers
+from .translate_options import (
+    AUTO_CHUNK,
+    CONTROLS,
+    chunk_slider,
+    engine_note,
+    engine_picker,
+    pack_checkbox,
+    translate_options,
+)
 
 EXAMPLES = [
     [
@@ -46,80 +59,64 @@ EXAMPLES = [
 ]
 # a TranslationResult holds no arrays; kept as long as a page may sit open
 RESULT_SECONDS = 3600
+RETRY_LABEL = "Re-translate flagged chunks sentence by sentence"
+# the flag warning's advice, in the words of the button just under it
+RETRY_HINT = f'<p style="margin:0">Press <b>{RETRY_LABEL}</b>, just below, to do that.</p>'
 
 
 @dataclass(frozen=True)
 class TranslateTab:
-    """What other views of a translation can take from the Translate tab."""
+    """What views of a translation take from the Translate tab."""
 
     text: gr.Textbox
-    model: gr.Dropdown
-    precision: gr.Radio
-    beams: gr.Slider
+    controls: Mapping[str, gr.components.Component]  # by name (translate_options.CONTROLS)
     result: gr.State  # the last TranslationResult of this session; None before the first run
-    inputs: tuple[gr.components.Component, ...]  # translate_text's, in order
     outputs: tuple[gr.components.Component, ...]  # translate_text's, in order (``result`` last)
     translated: gr.events.Dependency  # the Translate click, for views that follow it with .then()
+    retry: gr.Button  # under the notes, shown when a retry may help (ui/translate_checks.py wires it)
+
+    @property
+    def model(self) -> gr.Dropdown:
+        return self.controls["model"]
+
+    @property
+    def precision(self) -> gr.Radio:
+        return self.controls["precision"]
+
+
+Outputs = tuple[str, str, list[Row], str, str, TranslationResult]
 
 
 @user_errors
 def translate_text(
     text: str,
-    model: str,
-    precision: str,
-    num_beams: float,
-    n_best: float,
-    length_penalty: float,
-    no_repeat_ngram_size: float,
-    max_chunk_tokens: float,
-    engine: str = "auto",
-    pack_sentences: bool = False,
     progress: gr.Progress = gr.Progress(),  # noqa: B008 (gradio injects progress via the default)
-    *,
-    retry_flagged: bool = False,
-) -> tuple[str, str, list[Row], str, str, TranslationResult]:
-    settings = translate_settings(
-        model,
-        precision,
-        num_beams,
-        n_best,
-        length_penalty,
-        no_repeat_ngram_size,
-        max_chunk_tokens,
-        engine,
-        pack_sentences,
-    )
-    result = translator.translate(text, **settings, retry_flagged=retry_flagged, progress=progress_callback(progress))
-    ran = run_line(result) + engine_note(result, engine)
-    return result.text, notes_html(result.warnings), nbest_rows(result.chunks), translation_viewer(result), ran, result
+    **controls: Any,
+) -> Outputs:
+    return translated(text, controls, progress)
 
 
-def translation_viewer(result: TranslationResult) -> str:
-    """The chunk viewer of a translation: each chunk beside its best output, flagged chunks marked."""
-    outputs = [c.hypotheses[0].text if c.hypotheses else "" for c in result.chunks]
-    return chunk_viewer(result.source, result.chunks, result.max_chunk_tokens, outputs=outputs)
+def translated(text: str, controls: Mapping[str, Any], progress: gr.Progress, *, retry: bool = False) -> Outputs:
+    """The tab's outputs for ``text`` under ``controls``; ``retry`` re-translates flagged packed chunks."""
+    options = translate_options(controls)
+    result = translator.translate(text, **options, retry_flagged=retry, progress=progress_callback(progress))
+    ran = run_line(result) + engine_note(result, controls["engine"]) + info_markdown(result.notes)
+    notes = notes_html(result.warnings) + (RETRY_HINT if result.retryable else "")
+    return result.text, notes, nbest_rows(result.chunks), translation_viewer(result), ran, result
 
 
 def build_translate_tab() -> TranslateTab:
-    max_beams = get_settings().max_beams
     runnable = can_run("translation")
     if not runnable:  # offline with no cached translator: say so once, up front, with the ways out
         no_model_panel("translation", "translation")
     with gr.Row():
         with gr.Column():
             text = long_textbox("Text to translate", get_settings().max_chars_translate, "translate-input")
+            languages = language_pickers(runnable_default("translation", "opus-mt-en-de"))
             model = model_picker("translation", "opus-mt-en-de")
+            languages.filter(model)
             precision = precision_picker()
-            beams = gr.Slider(
-                1,
-                max_beams,
-                value=min(4, max_beams),
-                step=1,
-                precision=0,
-                label="Beams",
-                info="Beam search width; 1 is greedy decoding.",
-                elem_id="translate-beams",
-            )
+            beams = beams_slider(info="Beam search width; 1 is greedy decoding.", elem_id="translate-beams")
             n_best = gr.Slider(
                 1,
                 beams.value,  # follows the beams slider (n_best_slider below)
@@ -130,23 +127,8 @@ def build_translate_tab() -> TranslateTab:
                 info="At most the number of beams.",
             )
             with gr.Accordion("Advanced", open=False):
-                length_penalty = gr.Slider(
-                    -2.0,
-                    3.0,
-                    value=1.0,
-                    step=0.1,
-                    label="Length penalty",
-                    info="Above 1 favours longer outputs, below 1 shorter ones.",
-                )
-                no_repeat = gr.Slider(
-                    0,
-                    10,
-                    value=0,
-                    step=1,
-                    precision=0,
-                    label="No-repeat n-gram size",
-                    info="Forbid repeating any n-gram of this size; 0 turns it off.",
-                )
+                length_penalty = length_penalty_slider("Above 1 favours longer outputs, below 1 shorter ones.")
+                no_repeat = no_repeat_slider("Forbid repeating any n-gram of this size; 0 turns it off.")
                 pack = pack_checkbox()
                 chunk_tokens = gr.Slider(
                     AUTO_CHUNK,
@@ -168,36 +150,20 @@ def build_translate_tab() -> TranslateTab:
                 elem_id="translate-button",
             )
         with gr.Column():
-            output = gr.Textbox(label="Translation", lines=10, interactive=False, elem_id="translate-output")
+            output = gr.Textbox(
+                label="Translation", lines=10, interactive=False, buttons=["copy"], elem_id="translate-output"
+            )
             warnings = gr.HTML(label="Notes", elem_id="translate-warnings")
+            retry = gr.Button(RETRY_LABEL, visible=False, elem_id="translate-retry", size="sm")
             ran = gr.Markdown(label="What ran")
             nbest = readable_table("translate-nbest", NBEST_HEADERS, "N-best (best first)")
     with gr.Accordion("Chunk viewer: each chunk beside its output", open=True):
         viewer = gr.HTML(label="Chunk viewer", elem_id="translate-chunks")
     gr.Examples(EXAMPLES, [text])
     result = gr.State(None, time_to_live=RESULT_SECONDS)
-    inputs = [text, model, precision, beams, n_best, length_penalty, no_repeat, chunk_tokens, engine, pack]
-    outputs = [output, warnings, nbest, viewer, ran, result]
-    translated = button.click(
-        translate_text,
-        inputs,
-        outputs,
-        api_name="translate",
-        concurrency_id=MODEL_WORK,
-        show_progress_on=output,  # one progress bar, not one over every pane
-    )
-    clear_after_failure(translated)
+    values = [model, precision, beams, n_best, length_penalty, no_repeat, chunk_tokens, engine, pack]
+    controls = dict(zip(CONTROLS, values, strict=True))
+    outputs = (output, warnings, nbest, viewer, ran, result)
+    run = model_run(button, translate_text, [text], outputs, api_name="translate", inputs_kwargs=controls)
     n_best_slider(beams, n_best)
-    tab = TranslateTab(
-        text=text,
-        model=model,
-        precision=precision,
-        beams=beams,
-        result=result,
-        inputs=tuple(inputs),
-        outputs=tuple(outputs),
-        translated=translated,
-    )
-    build_checks(tab)
-    build_files(tab)
-    return tab
+    return TranslateTab(text=text, controls=controls, result=result, outputs=outputs, translated=run, retry=retry)

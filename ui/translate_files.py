@@ -5,25 +5,23 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import gradio as gr
 
 import translator
-from translator import DocumentResult, InputError
-from translator.render.run import notes_html, run_line
-from translator.text.formats.base import FORMATS
+from translator import FILE_FORMATS, DocumentResult, InputError
+from translator.render.chunk_view import translation_viewer
+from translator.render.run import info_markdown, notes_html, run_line
 
-from .common import MODEL_WORK, clear_after_failure, progress_callback, user_errors
-from .translate_options import engine_note, translate_settings
+from .common import model_run, progress_callback, user_errors
+from .translate import TranslateTab
+from .translate_options import engine_note, translate_options
 
-if TYPE_CHECKING:
-    from .translate import TranslateTab
-
-FILE_TYPES = sorted(FORMATS)
+FILE_TYPES = sorted(extension for extension, kind in FILE_FORMATS.items() if kind.in_place)  # records: CLI only
 
 
-def build_files(tab: TranslateTab) -> None:
+def build_files_view(tab: TranslateTab) -> None:
     with gr.Accordion(f"Translate a file ({', '.join(FILE_TYPES)})", open=False, elem_id="translate-files"):
         gr.Markdown(
             "Uses the settings above. Code, URLs, front matter, subtitle numbers and timestamps and Word paragraph "
@@ -36,51 +34,29 @@ def build_files(tab: TranslateTab) -> None:
         notes = gr.HTML(label="File notes", elem_id="file-warnings")
         ran = gr.Markdown(label="File run line", elem_id="file-run")
         viewer = gr.HTML(label="File chunk viewer", elem_id="file-chunks")
-    settings = list(tab.inputs[1:])  # everything but the text box: model, precision, beams, ...
-    outputs = [download, notes, viewer, ran]
-    translated = button.click(
+    model_run(
+        button,
         translate_file,
-        [upload, *settings],
-        outputs,
+        [upload],
+        [download, notes, viewer, ran],
         api_name="translate_file",
-        concurrency_id=MODEL_WORK,
-        show_progress_on=viewer,  # one progress bar, not one over every pane
+        progress_on=viewer,
+        inputs_kwargs=dict(tab.controls),  # the tab's settings: model, precision, beams, ...
     )
-    clear_after_failure(translated)
 
 
 @user_errors
 def translate_file(
     file: str | None,
-    model: str,
-    precision: str,
-    num_beams: float,
-    n_best: float,
-    length_penalty: float,
-    no_repeat_ngram_size: float,
-    max_chunk_tokens: float,
-    engine: str,
-    pack_sentences: bool,
     progress: gr.Progress = gr.Progress(),  # noqa: B008 (gradio injects progress via the default)
+    **controls: Any,
 ) -> tuple[str, str, str, str]:
-    from .translate import translation_viewer  # the tab's own rendering; imported here, as translate.py builds this
-
     if not file:
         raise InputError(f"Upload a file to translate first ({', '.join(FILE_TYPES)}).")
-    settings = translate_settings(
-        model,
-        precision,
-        num_beams,
-        n_best,
-        length_penalty,
-        no_repeat_ngram_size,
-        max_chunk_tokens,
-        engine,
-        pack_sentences,
-    )
     # gradio keeps the upload's own name, whose extension says the format
-    document = translator.translate_document(file, **settings, progress=progress_callback(progress))
-    run = run_line(document) + engine_note(document.translation, engine)
+    options = translate_options(controls)
+    document = translator.translate_document(file, **options, progress=progress_callback(progress))
+    run = run_line(document) + engine_note(document.translation, controls["engine"]) + info_markdown(document.notes)
     return save(document), notes_html(document.warnings), translation_viewer(document.translation), run
 
 

@@ -1,18 +1,30 @@
-"""The Translate tab's engine and packing options, and the line that says which engine ran and why."""
+"""The Translate tab's controls: the one mapping every Translate entry point takes (the text box, the retry, the
+file upload), the engine and packing options, and the line that says which engine ran and why."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import gradio as gr
 
-from translator import TranslationResult
-from translator.tasks.translation.engines.choice import ENGINES
-from translator.tasks.translation.omissions import sentences_inside
-from translator.text.segment import sentences
+from translator import ENGINES, TranslationResult
 
 from .common import registry_key
 
+# the controls' names, in the order the API lists them after the text (or the file); handlers get them by name
+# (gradio's ``inputs_kwargs``) and hand them on as one mapping
+CONTROLS = (
+    "model",
+    "precision",
+    "num_beams",
+    "n_best",
+    "length_penalty",
+    "no_repeat_ngram_size",
+    "max_chunk_tokens",
+    "engine",
+    "pack_sentences",
+)
 AUTO_CHUNK = 0  # the chunk-size slider's "let translate() choose" value
 PACK_LABEL = "Pack several sentences per chunk (more context, risk of dropped sentences)"
 
@@ -42,42 +54,23 @@ def chunk_size(value: float | None) -> float | None:
     return None if value in (None, AUTO_CHUNK) else value
 
 
-def translate_settings(
-    model: str,
-    precision: str,
-    num_beams: float,
-    n_best: float,
-    length_penalty: float,
-    no_repeat_ngram_size: float,
-    max_chunk_tokens: float | None,
-    engine: str,
-    pack_sentences: bool,
-) -> dict[str, Any]:
-    """translate()'s keyword arguments from the tab's controls, which the text box and the file upload share."""
+def translate_options(controls: Mapping[str, Any]) -> dict[str, Any]:
+    """translate()'s keyword arguments from the tab's controls (CONTROLS, by name)."""
     return {
-        "model": registry_key(model, "translation"),
-        "precision": precision,
-        "num_beams": num_beams,
-        "num_return_sequences": n_best,
-        "length_penalty": length_penalty,
-        "no_repeat_ngram_size": no_repeat_ngram_size,
-        "max_chunk_tokens": chunk_size(max_chunk_tokens),
-        "pack_sentences": bool(pack_sentences),
-        "engine": engine,
+        "model": registry_key(controls["model"], "translation"),
+        "precision": controls["precision"],
+        "num_beams": controls["num_beams"],
+        "num_return_sequences": controls["n_best"],
+        "length_penalty": controls["length_penalty"],
+        "no_repeat_ngram_size": controls["no_repeat_ngram_size"],
+        "max_chunk_tokens": chunk_size(controls["max_chunk_tokens"]),
+        "pack_sentences": bool(controls["pack_sentences"]),
+        "engine": controls["engine"],
     }
 
 
 def engine_note(result: TranslationResult, chosen: str) -> str:
     """A part for the end of the run line: the engine asked for, and for ``auto`` which it took (its note says why)."""
     if chosen == "auto":
-        return f" · **engine choice:** auto, which took {result.engine} (the first note says why)"
+        return f" · **engine choice:** auto, which took {result.engine} (the note below says why)"
     return f" · **engine choice:** {chosen}"
-
-
-def has_flagged_packs(result: TranslationResult | None) -> bool:
-    """Whether re-translating sentence by sentence may change ``result``: a flagged chunk of several sentences."""
-    flagged = [c for c in result.chunks if c.flags] if result and result.pack_sentences else []
-    if not flagged:
-        return False
-    spans = sentences(result.source, result.languages[0])  # as translate() cut the text
-    return any(sentences_inside(chunk, spans) > 1 for chunk in flagged)

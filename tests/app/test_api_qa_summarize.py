@@ -119,7 +119,7 @@ def test_summarize_returns_summary_source_plot_and_table(client):
 
 def test_summarize_reports_dropped_sentences(client):
     summary, source, _, table, notes, _ = summarize(client, text="Short. " + CONTEXT, min_length=20)
-    assert "1 sentence(s) dropped" in notes and "shorter than min_length" in notes
+    assert "1 sentence(s) dropped" in notes and "not longer than min_length" in notes
     assert "line-through" in source and "Short." not in summary
 
 

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from servers import ROOT
@@ -37,9 +38,46 @@ def test_help_shows_no_rest_markup_and_finetune_help_warns_about_uncased_encoder
     assert "lower-case, accent-free" in re.sub(r"\s+", " ", shown) and "cased checkpoint" in shown
 
 
-def test_readme_python_snippet_runs_as_written_from_another_folder(tiny_models, tmp_path):
+def readme_snippets() -> list[str]:
+    """The Python API section's snippets, in order: the offline one first, then the hub one."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    snippet = re.search(r"## Python API.*?```python\n(.*?)```", readme, re.S).group(1)
+    section = re.search(r"## Python API(.*?)\n## ", readme, re.S).group(1)
+    return re.findall(r"```python\n(.*?)```", section, re.S)
+
+
+def run_snippet(snippet: str, folder: Path, **env: str) -> list[str]:
+    """The snippet's printed lines, run by a fresh Python in ``folder`` (outside the repo: the installed package)."""
+    environment = {**os.environ, "TRANSLATOR_OFFLINE": "1", **env}
+    environment.pop("PYTHONPATH", None)
+    ran = subprocess.run(
+        [sys.executable, "-W", "error::UserWarning", "-c", snippet],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        env=environment,
+        timeout=300,
+    )
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    return ran.stdout.strip().splitlines()
+
+
+def test_the_first_readme_command_installs_the_package_and_models_stay_out_of_git():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = re.search(r"```bash\n(.*?)```", readme, re.S).group(1)
+    assert re.search(r"pip install -r requirements\.txt -e \.( |$)", first), first
+    finetune = re.search(r"translator finetune pairs\.tsv --output (\S+)", readme).group(1)
+    ignored = subprocess.run(["git", "check-ignore", "-q", f"{finetune}/model.safetensors"], cwd=ROOT)
+    assert ignored.returncode == 0, f"{finetune} is not git-ignored"
+
+
+def test_readme_offline_snippet_comes_first_and_runs_on_the_bundled_minilm(tmp_path):
+    offline, hub = readme_snippets()
+    assert "opus-mt" not in offline and "distilbert" not in offline and "opus-mt" in hub
+    lines = run_snippet(offline, tmp_path)  # no registry, no hub: only what the package carries
+    assert len(lines) == 3 and lines[0].startswith("(") and "330 metres" in lines[2]
+
+
+def test_readme_hub_snippet_runs_as_written_from_another_folder(tiny_models, tmp_path):
     # the snippet's hub models, stood in for by tiny ones under the same registry keys
     paths = {"opus-mt-de-en": "marian", "opus-mt-en-de": "marian", "distilbert-squad": "qa"}
     registry = tmp_path / "registry.toml"
@@ -50,13 +88,8 @@ def test_readme_python_snippet_runs_as_written_from_another_folder(tiny_models, 
         ),
         encoding="utf-8",
     )
-    env = {**os.environ, "TRANSLATOR_REGISTRY_FILE": str(registry), "TRANSLATOR_OFFLINE": "1"}
-    env["TRANSLATOR_MAX_NEW_TOKENS"] = "8"
-    env.pop("PYTHONPATH", None)
-    ran = subprocess.run(
-        [sys.executable, "-c", snippet], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300
+    lines = run_snippet(
+        readme_snippets()[1], tmp_path, TRANSLATOR_REGISTRY_FILE=str(registry), TRANSLATOR_MAX_NEW_TOKENS="8"
     )
-    assert ran.returncode == 0, ran.stderr[-2000:]
-    lines = ran.stdout.strip().splitlines()
-    assert len(lines) == 5
-    assert lines[3].startswith("(") and lines[4].startswith("(")  # the attention shapes
+    assert len(lines) == 3
+    assert lines[2].startswith("(")  # the attention shape

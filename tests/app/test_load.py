@@ -15,6 +15,8 @@ import pytest
 from gradio_client.exceptions import AppError
 from servers import ENDPOINTS, api_client, launch_app, stop
 
+pytestmark = pytest.mark.slow
+
 CLIENTS = 25
 REQUESTS_PER_CLIENT = 4
 MIXED = ["/translate", "/answer", "/summarize", "/chunks", "/attention"]

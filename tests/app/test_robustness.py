@@ -6,6 +6,7 @@ Each request gets a correct result or one clear sentence within seconds, never t
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
@@ -13,6 +14,7 @@ import time
 import httpx
 import pytest
 from gradio_client.exceptions import AppError
+from html_text import drawing_text
 from servers import ENDPOINTS
 
 GENERIC = "Something went wrong"
@@ -82,12 +84,27 @@ def test_unpaired_surrogates_over_raw_http(app_url, client, api_name):
 
 @pytest.mark.parametrize("api_name", list(ENDPOINTS))
 @pytest.mark.parametrize("case", list(GOOD_ODD_TEXT))
-def test_emoji_rtl_and_cjk_work(client, api_name, case):
+def test_emoji_rtl_and_cjk_work(client, tiny_models, api_name, case):
     args, text_index, _ = ENDPOINTS[api_name]
     args = list(args)
-    args[text_index] = GOOD_ODD_TEXT[case]
+    text = args[text_index] = GOOD_ODD_TEXT[case]
     kind, result = call(client, api_name, args)
     assert kind == "ok", result
+    # the characters survive: each view shows the whole text, answers and summaries are pieces of it
+    if api_name == "/translate":
+        assert drawing_text(result[3]) == text  # the chunk viewer
+    elif api_name == "/answer":
+        answers = [dict(zip(result[1]["headers"], row, strict=True)) for row in result[1]["data"]]
+        assert answers and all(text[a["Start"] : a["End"]] == a["Answer"] for a in answers)
+    elif api_name == "/summarize":
+        assert result[0] in text and drawing_text(result[1]) == text
+    elif api_name == "/attention":
+        from transformers import AutoTokenizer
+
+        tokens = AutoTokenizer.from_pretrained(tiny_models["bert"]).tokenize(text)
+        assert tokens and all(html.escape(token) in result[0] for token in tokens)
+    else:
+        assert drawing_text(result[0]) == text  # the chunk viewer
 
 
 @pytest.mark.parametrize("api_name", list(ENDPOINTS))

@@ -14,7 +14,7 @@ import translator
 from translator import get_settings, load_model
 from translator.core.cache import ModelCache, get_cache
 from translator.core.errors import InputError, ModelUnavailableError
-from translator.core.loading import resolve_precision
+from translator.core.loading import checkpoint, load_tokenizer, resolve_precision, resolve_spec
 from translator.core.registry import OFFLINE_MINILM
 
 
@@ -87,6 +87,16 @@ def test_budget_of_one_model_evicts_the_first(budget_of_one):
     second = load_model("tiny-qa", "qa")
     assert [m.key for m in get_cache().loaded()] == [second.key]
     assert load_model("tiny-bert", "encoder") is not budget_of_one
+
+
+def test_the_sentence_encoder_counts_against_the_cache_budget(budget_of_one):
+    from translator.tasks.embeddings import sentence_encoder
+
+    encoder = sentence_encoder(OFFLINE_MINILM)
+    assert encoder.engine == "sentence-transformers" and encoder.footprint_bytes > budget_of_one.footprint_bytes
+    # MiniLM alone is over a budget of one tiny model: the tiny model it pushed out is gone
+    assert [m.key for m in get_cache().loaded()] == [OFFLINE_MINILM]
+    assert sentence_encoder(OFFLINE_MINILM) is encoder
 
 
 def test_two_threads_load_once():
@@ -167,3 +177,18 @@ def test_download_command_says_the_hub_is_unreachable():
     )
     assert result.returncode == 1
     assert "opus-mt-en-de" in result.stderr and "can't be" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_one_tokenizer_loader_for_models_chunks_and_warm_starts(tiny, tmp_path):
+    from translator.tasks.chunks import tokenizer_and_limit
+
+    spec = resolve_spec("tiny-bert2bert", "translation")
+    folder, _ = checkpoint(spec)
+    tokenizer = load_tokenizer(folder, spec)
+    assert tokenizer.bos_token == "<s>"  # the recipe's special tokens are set
+    planned, _, limit = tokenizer_and_limit("tiny-bert2bert")
+    assert planned.get_vocab() == tokenizer.get_vocab() and planned.bos_token == "<s>" and limit == 512
+    broken = shutil.copytree(tiny["bert"], tmp_path / "broken-tokenizer")
+    (broken / "tokenizer_config.json").write_text("{not json")
+    with pytest.raises(ModelUnavailableError, match="The tokenizer of .* could not be loaded"):
+        load_tokenizer(broken, resolve_spec(str(broken), "encoder"))

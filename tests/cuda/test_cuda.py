@@ -90,10 +90,6 @@ def test_a_real_out_of_memory_error_reaches_the_caller_and_the_next_request_succ
 @pytest.mark.skipif(importlib.util.find_spec("ctranslate2") is None, reason="ctranslate2 is not installed")
 @pytest.mark.parametrize("precision", ["fp16", "auto"])
 def test_ctranslate2_runs_on_cuda(tiny, precision):
-    import inspect
-
-    if "engine" not in inspect.signature(translate).parameters:
-        pytest.skip("translate() has no engine choice yet")
     fast = translate(TEXT, model="tiny-marian", num_beams=2, engine="ctranslate2", precision=precision)
     reference = translate(TEXT, model="tiny-marian", num_beams=2, engine="transformers", precision="fp32")
     assert fast.engine == "ctranslate2" and fast.device == torch.cuda.get_device_name(0)

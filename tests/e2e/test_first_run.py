@@ -104,6 +104,7 @@ def no_translator_url(tmp_path_factory):
     stop(process)
 
 
+@pytest.mark.slow
 def test_without_a_runnable_translator_translate_says_so_and_its_examples_fire_no_error(
     browser, no_translator_url, artifacts
 ):
@@ -117,7 +118,10 @@ def test_without_a_runnable_translator_translate_says_so_and_its_examples_fire_n
     expect(panel).to_contain_text("--registry")
     expect(page.locator("#translate-button")).to_be_disabled()
     use_example(page, "The museum was built", "#translate-input")
-    page.wait_for_timeout(1500)  # an error from the example's run would show by now
+    # the counter is the last of the example's events: once it has counted the example, an error from any of them
+    # is on the page
+    example = page.locator("#translate-input textarea").input_value()
+    expect(page.locator("#translate-input-count")).to_contain_text(f"{len(example):,} / 20,000 characters")
     expect(page.get_by_text("Error")).to_have_count(0)
     page.screenshot(path=str(artifacts / "first-run-no-translator.png"))
     context.close()

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import re
 
+from html_text import visible_text
+
 from translator.render.spans import DROPPED_STYLE, Mark, marked_text, qa_context_html, summary_source_html
 from translator.tasks.qa import Answer, QAResult, Window
 from translator.tasks.summarize import DroppedSentence, Elbow, ScoredSentence, SummaryResult
-
-
-def visible_text(html: str) -> str:
-    """What a reader sees: the markup and the labels dropped, entities decoded."""
-    without_labels = re.sub(r"<sup[^>]*>.*?</sup>", "", html)
-    return re.sub(r"<[^>]+>", "", without_labels).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def test_marks_keep_the_text_whole_and_escaped():

@@ -31,8 +31,11 @@ def test_qa_rows_count_windows_from_one_and_name_the_empty_answer():
     result = QAResult(
         answers=[Answer("Paris", 3, 8, 0.51234, 1), Answer("", 0, 0, 0.1, 0)], windows=[], mode="span", model="m"
     )
-    assert qa_answer_rows(result) == [[1, "Paris", 0.5123, 3, 8, 2], [2, "(no answer)", 0.1, 0, 0, 1]]
-    assert len(QA_ANSWER_HEADERS) == 6
+    rows = qa_answer_rows(result)
+    assert rows == [[1, "Paris", 0.5123, 3, 8, 2], [2, "(no answer)", 0.1, 0, 0, 1]]
+    # each value sits under its own header
+    named = {"#": 1, "Answer": "Paris", "Score": 0.5123, "Start": 3, "End": 8, "Window": 2}
+    assert dict(zip(QA_ANSWER_HEADERS, rows[0], strict=True)) == named
 
 
 def test_summary_rows_come_best_rank_first_with_the_picked_ticked():
@@ -41,5 +44,7 @@ def test_summary_rows_come_best_rank_first_with_the_picked_ticked():
         ScoredSentence(1, "second", 6, 12, True, 1, 0.91234, 0),
     ]
     result = SummaryResult(summary="second", sentences=sentences, elbow=Elbow([], [], 0), dropped=[], model="m")
-    assert summary_rows(result) == [[1, "✓", "second", 0.9123, 1, 2], [2, "", "first", 0.4, 2, 1]]
-    assert len(SUMMARY_HEADERS) == 6
+    rows = summary_rows(result)
+    assert rows == [[1, "✓", "second", 0.9123, 1, 2], [2, "", "first", 0.4, 2, 1]]
+    named = {"Rank": 1, "Picked": "✓", "Text": "second", "Score": 0.9123, "Cluster": 1, "No.": 2}
+    assert dict(zip(SUMMARY_HEADERS, rows[0], strict=True)) == named

@@ -9,16 +9,28 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from translator.serving.middleware import TOO_MANY, RateLimitMiddleware
+from translator.serving.middleware import LOGIN_FAILURES_PER_MINUTE, TOO_MANY, RateLimitMiddleware
+
+PASSWORD = "right"
 
 
 async def ok(request):
     return PlainTextResponse("ok")
 
 
+async def login(request):
+    """gradio's answers: 200 for the right password, 400 for a wrong one."""
+    form = await request.form()
+    return PlainTextResponse(
+        "ok" if form.get("password") == PASSWORD else "Incorrect credentials.",
+        status_code=200 if form.get("password") == PASSWORD else 400,
+    )
+
+
 def client_of(per_minute: int, hops: int, peer: str = "10.0.0.1") -> TestClient:
-    paths = ("/gradio_api/queue/join", "/gradio_api/call/x", "/config")
-    routes = [Route(path, ok, methods=["GET", "POST"]) for path in paths]
+    paths = ("/gradio_api/queue/join", "/gradio_api/call/x", "/gradio_api/run/x", "/gradio_api/api/x", "/config")
+    paths += ("/gradio_api/run/predict",)
+    routes = [Route(path, ok, methods=["GET", "POST"]) for path in paths] + [Route("/login", login, methods=["POST"])]
     app = Starlette(
         routes=routes,
         middleware=[Middleware(RateLimitMiddleware, per_minute=per_minute, trusted_proxy_hops=hops)],
@@ -62,3 +74,42 @@ def test_requests_that_start_no_work_are_not_counted(method, path):
 def test_a_limit_of_zero_lets_everything_through():
     client = client_of(per_minute=0, hops=0)
     assert {client.post("/gradio_api/call/x").status_code for _ in range(5)} == {200}
+
+
+@pytest.mark.parametrize("path", ["/gradio_api/run/x", "/gradio_api/api/x", "/gradio_api/call/x"])
+def test_direct_api_routes_count_like_the_queue(path):
+    client = client_of(per_minute=2, hops=0)
+    assert [client.post(path).status_code for _ in range(3)] == [200, 200, 429]
+    refused = client.post("/gradio_api/queue/join")  # one budget for every route that starts work
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+
+
+def test_the_pages_own_unqueued_events_are_not_counted():
+    # /run/predict carries the page's status-line and example events; queued events are refused there
+    client = client_of(per_minute=1, hops=0)
+    assert {client.post("/gradio_api/run/predict").status_code for _ in range(5)} == {200}
+    assert client.post("/gradio_api/queue/join").status_code == 200
+
+
+def test_failed_logins_are_limited_per_client_whatever_the_header_says():
+    client = client_of(per_minute=0, hops=0)
+    wrong = [
+        client.post(
+            "/login", data={"username": "a", "password": f"guess{i}"}, headers={"X-Forwarded-For": f"6.6.6.{i}"}
+        )
+        for i in range(LOGIN_FAILURES_PER_MINUTE + 1)
+    ]
+    assert [r.status_code for r in wrong] == [400] * LOGIN_FAILURES_PER_MINUTE + [429]
+    seconds = int(wrong[-1].headers["retry-after"])
+    assert 0 < seconds <= 60
+    assert wrong[-1].json() == {"detail": f"Too many failed logins from your address; try again in {seconds} seconds."}
+    # the right password waits too (else guessing goes on), and another client is not held up
+    assert client.post("/login", data={"username": "a", "password": PASSWORD}).status_code == 429
+    other = TestClient(client.app, client=("10.0.0.2", 50000))  # the same app, another address
+    assert other.post("/login", data={"username": "a", "password": PASSWORD}).status_code == 200
+
+
+def test_successful_logins_are_not_counted():
+    client = client_of(per_minute=0, hops=0)
+    codes = {client.post("/login", data={"username": "a", "password": PASSWORD}).status_code for _ in range(8)}
+    assert codes == {200}

@@ -39,3 +39,17 @@ def test_with_trusted_proxies_the_entry_the_outermost_one_appended_counts(forwar
 @pytest.mark.parametrize("forwarded", [[], ["198.51.100.9"], [", 198.51.100.9"]])
 def test_a_header_shorter_than_the_proxies_falls_back_to_the_peer(forwarded):
     assert client_address("10.0.0.1", forwarded, 2) == "10.0.0.1"
+
+
+def test_wait_seconds_says_when_the_oldest_event_leaves_the_window():
+    now = [100.0]
+    limiter = RateLimiter(per_minute=2, clock=lambda: now[0])
+    limiter.record("a")
+    now[0] = 110.0
+    assert limiter.wait_seconds("a") == 0
+    limiter.record("a")
+    assert limiter.wait_seconds("a") == 50  # the first leaves the window at 160
+    now[0] = 159.5
+    assert limiter.wait_seconds("a") == 1
+    now[0] = 160.0
+    assert limiter.wait_seconds("a") == 0 and limiter.allow("a")

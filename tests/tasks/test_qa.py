@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 
 import numpy as np
@@ -10,8 +11,8 @@ import qa_oracle
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from translator import InputError, ModelUnavailableError, answer
-from translator.tasks.qa import select_spans
+from translator import InputError, ModelUnavailableError, RetrievalFallbackWarning, answer
+from translator.tasks.qa import SpanOptions, select_spans, span_options
 
 QUESTION = qa_oracle.QUESTION
 LONG = qa_oracle._context(60)  # about 1,000 tokens: 10+ windows of 64
@@ -162,8 +163,11 @@ def test_retrieval_mode_ranks_whole_sentences(tiny):
 
 
 def test_unavailable_model_falls_back_to_retrieval(tiny):
-    result = answer(QUESTION, qa_oracle._context(4), model="nobody/no-such-qa-model")
-    assert result.mode == "retrieval" and "sentence retrieval" in result.warnings[-1]
+    # a script sees the fallback (a warning it can turn into an error), and the result says it in one sentence
+    with pytest.warns(RetrievalFallbackWarning, match="Answered by sentence retrieval instead of span extraction: "):
+        result = answer(QUESTION, qa_oracle._context(4), model="nobody/no-such-qa-model")
+    assert result.mode == "retrieval" and result.warnings[-1].startswith("Answered by sentence retrieval")
+    assert result.warnings[-1].endswith(".") and result.warnings[-1].count(". ") == 0  # one sentence, not two run on
     assert result.answers[0].text.startswith("The Eiffel tower was built in Paris")
     with pytest.raises(ModelUnavailableError):
         answer(QUESTION, qa_oracle._context(4), model="nobody/no-such-qa-model", mode="span")
@@ -207,3 +211,25 @@ def test_bad_input_is_one_clear_sentence(tiny, kwargs, message):
         answer(call.pop("question"), call.pop("context"), **call)
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+ARGUMENTS = inspect.signature(span_options).parameters
+
+
+def test_span_options_are_checked_once_and_carry_the_defaults(tiny):
+    defaults = {name: p.default for name, p in inspect.signature(answer).parameters.items() if name in ARGUMENTS}
+    assert span_options(**defaults) == SpanOptions()  # answer()'s defaults are the options' defaults
+    checked = span_options(**{**defaults, "top_k": 2, "max_seq_len": 64.0, "doc_stride": 16, "align_to_words": False})
+    assert checked == SpanOptions(top_k=2, max_seq_len=64, doc_stride=16, align_to_words=False)
+    with pytest.raises(InputError, match=r"doc_stride \(64\) must be smaller than max_seq_len \(64\)"):
+        span_options(**{**defaults, "max_seq_len": 64, "doc_stride": 64})
+    with pytest.raises(InputError, match="batch_size must be between 1 and 512"):
+        span_options(**{**defaults, "batch_size": 0})
+
+
+def test_answer_reads_the_context_as_its_span_options_say(tiny):
+    context = qa_oracle._context(8)
+    result = answer(QUESTION, context, model="tiny-qa", top_k=3, max_seq_len=64, doc_stride=16, max_answer_len=4)
+    assert result.mode == "span" and result.max_seq_len == 64 and 1 <= len(result.answers) <= 3
+    assert all(window.n_tokens <= 64 for window in result.windows)
+    assert [w.overlap_prev > 0 for w in result.windows[1:]] == [True] * (len(result.windows) - 1)

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from translator import InputError, summarize
-from translator.tasks.summarize import knee
+from translator.tasks.summarize import MAX_LENGTH, MIN_LENGTH, SEED, SummaryOptions, knee, summary_options
 
 TOPICS = [
     "The Eiffel Tower was built in Paris for the World's Fair of 1889.",
@@ -81,16 +81,46 @@ def test_rank_follows_score_within_the_picked_and_the_rest(tiny, use_first):
 
 
 def test_ratio_sets_the_length_when_no_number_is_given(tiny):
-    assert len(picked(summarize(TEXT, ratio=0.25))) == 3  # int(12 * 0.25)
-    assert len(picked(summarize(TEXT, ratio=0.01))) == 1  # never less than one
+    # the anchor's count: max(1, int(n * ratio)) clusters over the sentences clustered
+    assert len(picked(summarize(TEXT, ratio=0.25, use_first=False))) == 3  # int(12 * 0.25)
+    assert len(picked(summarize(TEXT, ratio=0.01, use_first=False))) == 1  # never less than one
+    # use_first: the first sentence, and the ratio of the other 11
+    assert len(picked(summarize(TEXT, ratio=0.25))) == 1 + 2  # 1 + int(11 * 0.25)
+    assert len(picked(summarize(TEXT, ratio=0.01))) == 1 + 1
+
+
+def test_length_filters_are_strict_as_the_anchors(tiny):
+    forty = "The cat sat on the mat by the old door!!"
+    assert len(forty) == 40
+    text = f"{TOPICS[0]} {forty} {TOPICS[3]}"
+    result = summarize(text, num_sentences=3, min_length=40, use_first=False)
+    assert [d.text for d in result.dropped] == [forty]
+    assert result.dropped[0].reason == "not longer than min_length (40 <= 40 characters)"
+    assert len(summarize(text, num_sentences=3, min_length=39).sentences) == 3
+    assert [d.text for d in summarize(f"It is short. {forty}", min_length=0, max_length=40).dropped] == [forty]
+
+
+def test_options_are_checked_once_into_one_object():
+    options = summary_options(num_sentences=2, ratio=0.5, algorithm="gmm", use_first=False)
+    assert options == SummaryOptions(2, 0.5, "gmm", MIN_LENGTH, MAX_LENGTH, False, None, SEED, "en", "auto")
+    with pytest.raises(InputError, match="ratio must be a number between 0.0 and 1.0"):
+        summary_options(ratio=2)
+
+
+def test_use_first_keeps_the_first_sentence_as_a_cluster_of_its_own(tiny):
+    result = summarize(TEXT, num_sentences=1)
+    assert [s.index for s in picked(result)] == [0]
+    first = result.sentences[0]
+    assert first.cluster == 0 and first.score == 1.0 and first.rank == 1
+    assert all(s.cluster == 1 for s in result.sentences[1:])  # the others: one cluster, for their scores
 
 
 def test_length_filters_report_what_they_dropped(tiny):
     text = "Introduction\n\n" + TEXT + " " + "This sentence goes on " * 40 + "until it ends."
     result = summarize(text, num_sentences=2, min_length=20, max_length=300)
     reasons = {d.text[:12]: d.reason for d in result.dropped}
-    assert reasons["Introduction"].startswith("shorter than min_length (12 < 20")
-    assert reasons["This sentenc"].startswith("longer than max_length")
+    assert reasons["Introduction"].startswith("not longer than min_length (12 <= 20")
+    assert reasons["This sentenc"].startswith("not shorter than max_length")
     kept = {s.index for s in result.sentences}
     assert kept.isdisjoint(d.index for d in result.dropped)
     assert len(kept) + len(result.dropped) == len(TOPICS) + 2
@@ -110,7 +140,7 @@ def test_text_without_punctuation_is_one_sentence(tiny):
     result = summarize(text, num_sentences=3)
     assert result.summary == text
     assert "only 1 passed the length filters" in result.warnings[0]
-    assert result.elbow.ks == [1] and result.elbow.suggested_k == 1
+    assert result.elbow.ks == [] and result.elbow.suggested_k == 0  # the anchor's range: k < sentences
 
 
 def test_one_sentence_text(tiny):
@@ -121,7 +151,7 @@ def test_one_sentence_text(tiny):
 
 def test_elbow_curve_and_suggested_k(tiny):
     elbow = summarize(TEXT, num_sentences=3).elbow
-    assert elbow.ks == list(range(1, len(TOPICS) + 1))
+    assert elbow.ks == list(range(1, len(TOPICS)))  # the anchor's range: k < sentences
     assert elbow.inertias[0] > elbow.inertias[-1] >= 0
     assert elbow.suggested_k in elbow.ks
 
@@ -170,3 +200,17 @@ def test_bad_input_is_one_clear_sentence(tiny, kwargs, message):
     with pytest.raises(InputError) as caught:
         summarize(call.pop("text"), **call)
     assert message in str(caught.value)
+
+
+def test_a_mixture_that_cannot_be_fitted_falls_back_to_diagonal_covariances_and_says_so(tiny, monkeypatch):
+    import sklearn.mixture
+
+    class Collapsing(sklearn.mixture.GaussianMixture):
+        def fit(self, X, y=None):
+            if self.covariance_type == "full":  # as scikit-learn fails on a cluster of one float32 point
+                raise ValueError("Fitting the mixture model failed because some components have ill-defined ...")
+            return super().fit(X, y)
+
+    monkeypatch.setattr(sklearn.mixture, "GaussianMixture", Collapsing)
+    result = summarize(TEXT, num_sentences=3, algorithm="gmm")
+    assert len(picked(result)) == 3 and "diagonal ones were used" in result.warnings[-1]

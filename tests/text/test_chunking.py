@@ -145,6 +145,19 @@ def test_a_sentence_over_the_limit_is_cut_on_token_windows(tokenizer):
     assert all(text[c.char_end] == " " for c in cut[:-1])
 
 
+def test_a_cut_continues_into_the_next_piece_of_its_own_sentence_only(tokenizer):
+    long = "the river runs to the city " * 6
+    text = f"Short one. {long}and ends here. {long.capitalize()}and ends too. Last one."
+    chunks = plan_chunks(text, tokenizer, max_tokens=12)
+    first = [c for c in chunks if c.split_inside_sentence and c.char_end <= text.index("and ends here.") + 14]
+    second = [c for c in chunks if c.split_inside_sentence and c.char_start > first[-1].char_end]
+    assert len(first) >= 2 and len(second) >= 2
+    # each piece but the last of a sentence goes on in the next piece, never into the next sentence's first piece
+    assert [c.continues for c in first] == [True] * (len(first) - 1) + [False]
+    assert [c.continues for c in second] == [True] * (len(second) - 1) + [False]
+    assert not any(c.continues for c in chunks if not c.split_inside_sentence)
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [

@@ -169,6 +169,7 @@ def test_finetune_command(toy, tmp_path, capsys):
     assert '"share": true' in (output / "finetune.json").read_text()
 
 
+@pytest.mark.slow
 def test_module_entry_point_trains_with_bf16_autocast(toy, tmp_path):
     # its own process: Accelerate fixes the mixed precision once per process
     output = tmp_path / "bf16"

@@ -29,7 +29,6 @@ class ModelCache:
         self._models: OrderedDict[tuple, Cached] = OrderedDict()
         self._pending: dict[tuple, Future] = {}
         self._lock = threading.Lock()
-        self.loads = 0  # how many real loads happened, for tests and the status line
 
     def get(self, key: tuple, load: Callable[[], Cached]) -> Cached:
         with self._lock:
@@ -52,7 +51,6 @@ class ModelCache:
         with self._lock:
             del self._pending[key]
             self._models[key] = loaded
-            self.loads += 1
             evicted = self._evict_over_budget(keep=key)
         future.set_result(loaded)
         if evicted:  # outside the lock: gc.collect() is slow, and cache hits must not wait for it

@@ -14,43 +14,46 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlparse
 
 import torch
+from safetensors import SafetensorError
 
 from .cache import get_cache
 from .errors import InputError, ModelUnavailableError
 from .registry import TASKS, ModelSpec, Recipe, get_registry
 from .settings import PRECISIONS, get_settings
 
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
+
 ATTN_IMPLEMENTATIONS = ("sdpa", "eager")
 # the files a checkpoint needs; never *.bin / *.pt / *.h5 / *.py
 ALLOW_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "*.spm", "*.tiktoken", "*.vocab"]
 
+# what ``LoadedModel.model`` holds: a transformers model (load_model), a SentenceTransformer
+# (tasks/embeddings.py) or a CTranslate2 model (tasks/translation/engines/ctranslate2.py)
+ModelT = TypeVar("ModelT")
+
 
 @dataclass(frozen=True, eq=False)
-class LoadedModel:
-    model: Any
+class LoadedModel(Generic[ModelT]):
+    model: ModelT
     tokenizer: Any
     key: str  # the name the caller used (registry key, hub id or directory)
     spec: ModelSpec
     device: torch.device
     device_name: str
     precision: str  # what was actually loaded
-    requested_precision: str
     attn: str
     footprint_bytes: int
-    seconds_to_load: float
     warnings: tuple[str, ...] = ()
     engine: str = "transformers"  # what runs it: transformers, sentence-transformers, ctranslate2
 
     @property
     def recipe(self) -> Recipe:
         return self.spec.recipe
-
-    def describe(self) -> str:
-        return f"{self.key} on {self.device_name}, {self.precision}, {self.footprint_bytes / 2**20:,.0f} MB"
 
 
 # -------------------------------------------------------------------- resolution
@@ -145,6 +148,7 @@ def fetch(spec: ModelSpec, *, local_files_only: bool | None = None) -> Path:
 
 
 def _check_safe(folder: Path, spec: ModelSpec) -> dict:
+    """The checkpoint's config.json, after refusing repository code and weights that are not safetensors."""
     config_file = folder / "config.json"
     if not config_file.is_file():
         raise ModelUnavailableError(f"Model {spec.key!r} has no config.json in {folder}.")
@@ -264,31 +268,35 @@ def _model_class(task: str, config: dict):
 
 def checkpoint(spec: ModelSpec) -> tuple[Path, dict]:
     """The checkpoint's local folder (fetched when allowed) and its config.json, after the safety checks."""
-    folder = fetch(spec, local_files_only=True if get_settings().offline else None)
+    folder = fetch(spec)
     return folder, _check_safe(folder, spec)
 
 
 def load_tokenizer(folder: Path, spec: ModelSpec) -> Any:
-    """The checkpoint's tokenizer with the special tokens its recipe sets."""
+    """The tokenizer in ``folder`` (``spec``'s checkpoint) with the special tokens its recipe sets; no remote code."""
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(folder, trust_remote_code=False, **dict(spec.recipe.special_tokens))
+    try:
+        return AutoTokenizer.from_pretrained(folder, trust_remote_code=False, **dict(spec.recipe.special_tokens))
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelUnavailableError(f"The tokenizer of {spec.key!r} could not be loaded: {first_line(exc)}") from None
 
 
-def _load_uncached(spec: ModelSpec, task: str, requested: str, attn: str) -> LoadedModel:
-    started = time.perf_counter()
+def _load_uncached(spec: ModelSpec, task: str, precision: str, attn: str) -> LoadedModel[PreTrainedModel]:
     folder, config = checkpoint(spec)
     device, device_name = device_and_name()
-    precision, notes = resolve_precision(requested, device)
+    precision, notes = resolve_precision(precision, device)
     model_class = _model_class(task, config)
+    tokenizer = load_tokenizer(folder, spec)
     try:
         kwargs = _precision_kwargs(precision, device, model_class, folder)
-        tokenizer = load_tokenizer(folder, spec)
         model = model_class.from_pretrained(
             folder, use_safetensors=True, trust_remote_code=False, attn_implementation=attn, **kwargs
         )
+    except SafetensorError:  # a cut download or copy: the header or the tensors end early
+        raise ModelUnavailableError(damaged_weights(spec)) from None
     except (OSError, ValueError, KeyError) as exc:
-        raise ModelUnavailableError(f"Model {spec.key!r} could not be loaded: {_first_line(exc)}") from None
+        raise ModelUnavailableError(f"Model {spec.key!r} could not be loaded: {first_line(exc)}") from None
     if "device_map" not in kwargs:
         model.to(device)
     model.eval()
@@ -301,20 +309,26 @@ def _load_uncached(spec: ModelSpec, task: str, requested: str, attn: str) -> Loa
         device=device,
         device_name=device_name,
         precision=precision,
-        requested_precision=requested,
         attn=attn,
         footprint_bytes=int(model.get_memory_footprint()),
-        seconds_to_load=time.perf_counter() - started,
         warnings=tuple(notes),
     )
 
 
-def _first_line(exc: BaseException) -> str:
+def damaged_weights(spec: ModelSpec) -> str:
+    """The sentence for weights that can't be read: what to run (or do) to get them again."""
+    local = spec.path or not spec.hub_id
+    again = "copy or save them again" if local else f"download again with {download_command(spec)}"
+    return f"Model {spec.key!r}: its weights are damaged or incomplete: {again}."
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception's first line as a sentence, to follow a colon in a message for the user."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text if text.endswith(".") else text + "."
 
 
-def load_model(model: str, task: str, precision: str = "auto", attn: str = "sdpa") -> LoadedModel:
+def load_model(model: str, task: str, precision: str = "auto", attn: str = "sdpa") -> LoadedModel[PreTrainedModel]:
     """Load (or take from the cache) ``model`` for ``task`` at ``precision`` with ``attn`` attention."""
     if attn not in ATTN_IMPLEMENTATIONS:
         raise InputError(f"attn must be 'sdpa' or 'eager', not {attn!r}.")
@@ -328,7 +342,7 @@ def load_model(model: str, task: str, precision: str = "auto", attn: str = "sdpa
     return cached(key, lambda: _load_uncached(spec, model_class, precision, attn))
 
 
-def cached(key: tuple, load: Callable[[], LoadedModel]) -> LoadedModel:
+def cached(key: tuple, load: Callable[[], LoadedModel[ModelT]]) -> LoadedModel[ModelT]:
     """``load()`` once per ``key`` (concurrent callers share it), kept in the LRU cache under the memory budget.
 
     Loaded CTranslate2 translators live here too, beside the transformers models, under the same budget.

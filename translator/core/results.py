@@ -31,16 +31,23 @@ class RunInfo:
     footprint_bytes: int = 0  # memory the model's weights take
     seconds: float = 0.0  # wall time of the whole call, loading included
     warnings: tuple[str, ...] = ()  # plain sentences for the user: fallbacks, cuts, flags
+    # plain sentences that inform rather than warn (which engine ran and why, what a retry redid): shown apart
+    notes: tuple[str, ...] = ()
 
 
 def run_info(
-    loaded: LoadedModel, started: float, warnings: Iterable[str] = (), *, engine: str | None = None
+    loaded: LoadedModel,
+    started: float,
+    warnings: Iterable[str] = (),
+    *,
+    engine: str | None = None,
+    notes: Iterable[str] = (),
 ) -> dict[str, Any]:
     """RunInfo's fields for a call on ``loaded`` that began at ``started`` (perf_counter).
 
-    Use: ``SomeResult(..., **run_info(loaded, started, notes))``.
+    Use: ``SomeResult(..., **run_info(loaded, started, warnings))``.
 
-    The model's own load notes (precision fallbacks) come first, then ``warnings``.
+    The model's own load notes (precision fallbacks) come first, then ``warnings``; ``notes`` only inform.
     """
     return {
         "model": loaded.key,
@@ -50,4 +57,5 @@ def run_info(
         "footprint_bytes": loaded.footprint_bytes,
         "seconds": time.perf_counter() - started,
         "warnings": (*loaded.warnings, *warnings),
+        "notes": tuple(notes),
     }

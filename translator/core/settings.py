@@ -36,6 +36,11 @@ class Settings:
     max_generate_seconds: float = 60.0
     # the attention views draw at most this many tokens; more is cut and the cut is reported
     max_attention_tokens: int = 512
+    # integrated-gradients steps a request may ask for: each step is a forward and a backward pass per output token
+    max_attribution_steps: int = 128
+    # the Embeddings tab's texts together, special tokens included: its heatmap compares every token with every
+    # other (1024² cells) and its map labels each one; the hidden states of bert-base at this size are ~40 MB
+    max_layer_tokens: int = 1024
     # most answers / n-best rows a request may ask for
     max_top_k: int = 20
     # a translated chunk whose output/source character ratio falls outside [min, max] is flagged "length_ratio".
@@ -66,6 +71,12 @@ class Settings:
     concurrency_limit: int = 1
     # requests that may wait in the queue; past this the app answers that it is busy
     queue_size: int = 64
+    # what the app keeps for all sessions between requests (results, the last value of each view); past it the
+    # least recently used sessions are forgotten (a one-off API call's session goes seconds after its answer)
+    session_budget_mb: int = 512
+    # temporary files (uploads, translated files) are removed at this age, and the oldest past this disk budget
+    temp_max_age_seconds: int = 3600
+    temp_budget_mb: int = 1024
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:

@@ -1,6 +1,6 @@
 """One attention view drawn from a result and the view options: the tab's HTML, an SVG, a PNG and JSON.
 
-The options are checked and the attention selected in translator.tasks.attention_select; this module
+The options are checked and the attention selected in translator.tasks.attention.select; this module
 only draws what was selected.
 """
 

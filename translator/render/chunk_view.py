@@ -9,10 +9,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from ..tasks.qa import QAResult, Window
-from ..tasks.translation.omissions import LENGTH_RATIO, SENTENCE_COUNT, TRUNCATED, length_ratio
-from ..tasks.translation.results import TranslatedChunk
+from ..tasks.translation.results import FLAG_TEXTS, TRUNCATED, TranslatedChunk, TranslationResult
 from ..text.chunking import Chunk
-from ..text.segment import sentences
 from .markup import esc
 from .spans import Mark, marked_text
 
@@ -27,9 +25,8 @@ ANSWER_STYLE = "box-shadow:inset 0 -3px 0 #dc2626;font-weight:bold;"
 UNCOVERED_STYLE = "color:#6b7280;"  # text no chunk covers: whitespace between chunks
 CHUNK_LABEL_STYLE = "font-size:70%;color:#374151;background:#f3f4f6;border-radius:3px;padding:0 2px"
 CUT_LABEL_STYLE = "vertical-align:baseline;font-size:100%;color:#b91c1c;font-weight:bold"
-# a translated chunk flagged as possibly missing part of its source (tasks/omissions.py)
+# a translated chunk flagged as possibly missing part of its source (tasks/translation/omissions.py)
 FLAG_STYLE = "outline:2px dashed #b91c1c;outline-offset:1px;"
-FLAG_WORDS = {SENTENCE_COUNT: "output has fewer sentences than the source", TRUNCATED: "output cut short"}
 # the table under the drawing lists at most this many chunks; the drawing always shows the whole text
 MAX_CHUNK_ROWS = 400
 
@@ -50,7 +47,7 @@ def chunk_viewer(
     ``(start, end)`` character ranges to underline, e.g. answers.
     """
     chosen = set(highlight)
-    cuts = cuts_inside_sentences(text, spans)
+    cuts = {i for i, span in enumerate(spans) if isinstance(span, Chunk) and span.continues}
     drawing = marked_text(
         text, _span_marks(spans, chosen, marks, cuts), unmarked=UNCOVERED_STYLE, css_class="chunk-text"
     )
@@ -62,10 +59,17 @@ def chunk_viewer(
     output_head = "<th>Output</th>" if outputs is not None else ""
     return (
         f'<div class="chunk-viewer">{_summary(spans, limit, len(cuts))}{drawing}'
+        # on a phone the table scrolls sideways inside its box rather than being cut off at the panel's edge
+        f'<div style="overflow-x:auto;max-width:100%">'
         f'<table class="chunk-table" style="width:100%;border-collapse:collapse;margin-top:8px">'
         f"<thead><tr><th>#</th><th>Tokens</th><th>Source</th>{output_head}</tr></thead>"
-        f"<tbody>{rows}</tbody></table>{more}</div>"
+        f"<tbody>{rows}</tbody></table></div>{more}</div>"
     )
+
+
+def translation_viewer(result: TranslationResult) -> str:
+    """The chunk viewer of a translation: each chunk beside its best output, flagged chunks marked."""
+    return chunk_viewer(result.source, result.chunks, result.max_chunk_tokens, outputs=[c.best for c in result.chunks])
 
 
 def qa_windows_html(context: str, result: QAResult) -> str:
@@ -77,22 +81,6 @@ def qa_windows_html(context: str, result: QAResult) -> str:
         highlight={a.window for a in result.answers if a.text},
         marks=[(a.start, a.end) for a in result.answers if a.end > a.start],
     )
-
-
-def cuts_inside_sentences(text: str, spans: Sequence[Span]) -> set[int]:
-    """Positions ``i`` where chunk ``i`` ends inside a sentence that chunk ``i + 1`` goes on with: one ✂ per cut,
-    none after the last piece of a long sentence (that piece ends where the sentence does)."""
-    flagged = [isinstance(s, Chunk) and s.split_inside_sentence for s in spans]
-    if not any(flagged):
-        return set()
-    spans_of = sentences(text)
-    return {
-        i
-        for i in range(len(spans) - 1)
-        if flagged[i]
-        and flagged[i + 1]
-        and any(s.char_start < spans[i].char_end and s.char_end > spans[i + 1].char_start for s in spans_of)
-    }
 
 
 def _span_marks(
@@ -117,13 +105,9 @@ def _span_marks(
     return marks + [Mark(start, end, ANSWER_STYLE) for start, end in answers]
 
 
-def flag_notes(span: Span) -> list[str]:
+def flag_notes(span: Span) -> tuple[str, ...]:
     """A translated chunk's omission flags in words; none for other spans."""
-    if not isinstance(span, TranslatedChunk):
-        return []
-    output = span.hypotheses[0].text if span.hypotheses else ""
-    words = {**FLAG_WORDS, LENGTH_RATIO: f"output is {length_ratio(span.source, output):.2f}x the source's length"}
-    return [words.get(flag, flag) for flag in span.flags]
+    return span.flag_notes if isinstance(span, TranslatedChunk) else ()
 
 
 def _overlapping(spans: Sequence[Span], i: int) -> list[Span]:
@@ -163,9 +147,10 @@ def _row(text: str, i: int, span: Span, limit: int, output: str | None, chosen: 
         notes.append("✂ cut inside a sentence: the next chunk goes on with it")
     if isinstance(span, TranslatedChunk) and span.truncated:
         notes.append("⚠ output hit the length or time limit")
-    notes += [f"⚑ {note}" for note in flag_notes(span) if note != FLAG_WORDS[TRUNCATED]]  # noted above
+    notes += [f"⚑ {note}" for note in flag_notes(span) if note != FLAG_TEXTS[TRUNCATED]]  # noted above
     note_html = "".join(f'<div style="font-size:80%;color:#b91c1c">{esc(n)}</div>' for n in notes)
-    cell = "padding:4px;border-top:1px solid #e5e7eb;vertical-align:top;white-space:pre-wrap"
+    # a word longer than the column (a URL, a made-up word) breaks rather than widening the table past the panel
+    cell = "padding:4px;border-top:1px solid #e5e7eb;vertical-align:top;white-space:pre-wrap;overflow-wrap:anywhere"
     outline = CHOSEN_STYLE if chosen else ""
     output_cell = f'<td style="{cell}">{esc(output)}</td>' if output is not None else ""
     return (

@@ -6,10 +6,9 @@ wrap onto two lines on a narrow screen (flex-wrap), so the view reads at 400 px 
 
 from __future__ import annotations
 
-from ..tasks.translation import omissions
-from ..tasks.translation.results import Comparison, DiffOp, Segment, TranslationResult
+from ..tasks.translation.results import FLAG_TEXTS, Comparison, DiffOp, Segment, TranslationResult
 from .markup import esc
-from .run import notes_html
+from .run import info_html, notes_html
 
 # the page lists at most this many segments; the scores always cover all of them
 MAX_SEGMENTS = 400
@@ -17,11 +16,10 @@ DEL_STYLE = "background:#fee2e2;color:#991b1b;text-decoration:line-through;text-
 INS_STYLE = "background:#dcfce7;color:#166534;text-decoration:none"
 CELL = "padding:4px 8px;border-top:1px solid #e5e7eb;text-align:left;vertical-align:top"
 BOX = "flex:1 1 220px;min-width:0;white-space:pre-wrap;overflow-wrap:anywhere;padding:6px;border-radius:4px"
-FLAG_WORDS = {
-    omissions.SENTENCE_COUNT: "fewer sentences than the source",
-    omissions.LENGTH_RATIO: "length ratio outside the band",
-    omissions.TRUNCATED: "cut short",
-}
+# on a phone a table wider than the panel scrolls inside this box instead of being cut; signatures (one long
+# "nrefs:1|case:mixed|..." word) break anywhere
+SCROLL = '<div class="compare-table" style="overflow-x:auto;max-width:100%">'
+SIGNATURE = "font-size:80%;overflow-wrap:anywhere;word-break:break-all"
 
 
 def compare_html(comparison: Comparison, only_differences: bool = False) -> str:
@@ -35,6 +33,7 @@ def compare_html(comparison: Comparison, only_differences: bool = False) -> str:
     note = f"<p>{hidden} identical segment(s) left out.</p>" if hidden else ""
     return (
         f'<div class="compare" style="color:#111827">{runs_table(comparison)}{notes_html(comparison.warnings)}'
+        f"{info_html(comparison.notes)}"
         f"{agreement_line(comparison)}"
         f"{scores_table(comparison)}{note}{''.join(segment_html(s) for s in shown)}{more}</div>"
     )
@@ -59,14 +58,17 @@ def runs_table(comparison: Comparison) -> str:
     ]
     body = "".join(
         f'<tr><th style="{CELL}">{name}</th>'
-        + "".join(f'<td style="{CELL}">{esc(value(r))}</td>' for r in (comparison.a, comparison.b))
+        + "".join(
+            f'<td style="{CELL};overflow-wrap:anywhere">{esc(value(r))}</td>' for r in (comparison.a, comparison.b)
+        )
         + "</tr>"
         for name, value in rows
     )
     head = f'<tr><th style="{CELL}"></th><th style="{CELL}">A</th><th style="{CELL}">B</th></tr>'
-    return (
+    table = (
         f'<table class="compare-runs" style="border-collapse:collapse;width:100%"><thead>{head}</thead>{body}</table>'
     )
+    return f"{SCROLL}{table}</div>"
 
 
 def agreement_line(comparison: Comparison) -> str:
@@ -74,7 +76,7 @@ def agreement_line(comparison: Comparison) -> str:
     return (
         f'<p class="compare-agreement">chrF between A and B: <b>{comparison.chrf_between:.1f}</b> '
         f"(A scored with B as the reference; 100 = the same text) · {same} of {len(comparison.segments)} "
-        f'segment(s) identical<br><code style="font-size:80%">{esc(comparison.chrf_signature)}</code></p>'
+        f'segment(s) identical<br><code style="{SIGNATURE}">{esc(comparison.chrf_signature)}</code></p>'
     )
 
 
@@ -89,7 +91,7 @@ def scores_table(comparison: Comparison) -> str:
     ]
     body = "".join(
         f'<tr><th style="{CELL}">{name}</th><td style="{CELL}">{a:.1f}</td><td style="{CELL}">{b:.1f}</td>'
-        f'<td style="{CELL};overflow-wrap:anywhere"><code style="font-size:80%">{esc(signature)}</code></td></tr>'
+        f'<td style="{CELL};min-width:120px"><code style="{SIGNATURE}">{esc(signature)}</code></td></tr>'
         for name, a, b, signature in rows
     )
     head = (
@@ -97,8 +99,8 @@ def scores_table(comparison: Comparison) -> str:
         f'<th style="{CELL}">sacreBLEU signature</th></tr>'
     )
     return (
-        f'<table class="compare-scores" style="border-collapse:collapse;width:100%;margin-top:8px">'
-        f"<thead>{head}</thead>{body}</table><p>{esc(scores.note)}</p>"
+        f'{SCROLL}<table class="compare-scores" style="border-collapse:collapse;width:100%;margin-top:8px">'
+        f"<thead>{head}</thead>{body}</table></div><p>{esc(scores.note)}</p>"
     )
 
 
@@ -141,6 +143,6 @@ def diff_words(diff: tuple[DiffOp, ...], side: str) -> str:
 
 def _side(name: str, words: str, flags: tuple[str, ...], chrf: float | None, fill: str) -> str:
     notes = [f"chrF vs reference {chrf:.1f}"] if chrf is not None else []
-    notes += [f"⚑ {FLAG_WORDS.get(flag, flag)}" for flag in flags]
+    notes += [f"⚑ {FLAG_TEXTS.get(flag, flag)}" for flag in flags]
     note = f'<div style="font-size:80%;color:#6b7280">{esc(" · ".join(notes))}</div>' if notes else ""
     return f'<div style="{BOX};background:{fill}"><b>{name}</b> {words}{note}</div>'

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..tasks.translation.results import TokenScore, TranslationResult
-from ..tasks.translation.translate import _separator
+from ..tasks.translation.translate import separator
 from .markup import esc
 
 WORD_STARTS = ("▁", "Ġ")  # SentencePiece and byte-level BPE mark a piece that starts a word
@@ -77,7 +77,7 @@ def confidence_html(result: TranslationResult, *, limit: int = MAX_LISTED) -> st
     parts = []
     for previous, chunk in zip([None, *result.chunks[:-1]], result.chunks, strict=True):
         if previous is not None:
-            gap = _separator(result.source[previous.char_end : chunk.char_start])
+            gap = separator(result.source[previous.char_end : chunk.char_start])
             parts.append("<br/>" * gap.count("\n") or " ")
         parts += [(" " if w.space_before else "") + _word_span(w) for w in words(chunk.tokens, chunk.index)]
         if chunk.tokens and chunk.tokens[-1].special:  # </s>: how sure the model was that the sentence ended

@@ -46,6 +46,7 @@ def elbow_figure(elbow: Elbow, chosen_k: int | None = None) -> Figure:
     )
     if chosen_k:
         axes.axvline(chosen_k, color="#6b7280", linestyle="--", label=f"k used = {chosen_k}")
+    axes.set_title("Elbow curve: inertia by number of clusters", fontsize="medium")
     axes.set_xlabel("clusters (k)")
     axes.set_ylabel("k-means inertia")
     axes.set_xticks(elbow.ks)

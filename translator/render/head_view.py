@@ -50,8 +50,10 @@ HEAD_CSS = (
 )
 # the same from the key column: one rule per key token, fading the links that do not end on it
 KEY_HOVER_CSS = ".attn-head:has(.k{row}:hover) line:not(.k{row}){{opacity:.08}}"
-# the drawing fills its panel, but is never scaled up past this factor (text stays a sensible size)
+# the drawing fills its panel, but is never scaled up past MAX_SCALE nor down past MIN_SCALE (text stays a
+# sensible size: on a phone the drawing scrolls inside its box rather than shrinking its labels to 6 px)
 MAX_SCALE = 1.6
+MIN_SCALE = 0.85
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,7 +134,7 @@ def head_view_svg(view: HeadView) -> str:
     key_css = "".join(KEY_HOVER_CSS.format(row=row) for row in range(len(view.key_tokens)))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="attn-head" width="100%" '
-        f'style="max-width:{width * MAX_SCALE:.0f}px;height:auto" '
+        f'style="min-width:{width * MIN_SCALE:.0f}px;max-width:{width * MAX_SCALE:.0f}px;height:auto" '
         f'viewBox="0 0 {width} {height}" font-family="ui-sans-serif,system-ui,sans-serif" '
         f'font-size="{FONT_PX}"><style>{HEAD_CSS}{key_css}</style>',
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from ..core.results import RunInfo
@@ -13,6 +14,11 @@ from ..tasks.summarize import SummaryResult
 from .markup import esc, short
 
 WARNING = "⚠️"
+INFO = "ℹ️"
+LIST = "list-style:none;margin:0 0 6px 0;padding:0"
+QUIET = "var(--body-text-color-subdued)"
+MARKDOWN_MARKS = re.compile(r"[\\`*_\[\]<>#|~]")
+ESCAPED = r"\\\g<0>"  # the mark, after a backslash
 
 
 def run_line(result: RunInfo) -> str:
@@ -31,13 +37,32 @@ def run_line(result: RunInfo) -> str:
 def notes_html(notes: Sequence[str], *, icon: str = WARNING) -> str:
     """Sentences for the user as an HTML list, each escaped and led by ``icon``; "" when there are none.
 
-    Warnings keep the default icon; other notes (what a view merged or cut) pass ``icon=""``.
+    Warnings keep the default icon and are counted in a line above them, in the warning style; other notes
+    (which engine ran, what a view merged or cut) pass another icon (INFO) or ``icon=""``, and read quietly.
     """
     if not notes:
         return ""
     lead = f"{icon} " if icon else ""
     items = "".join(f"<li>{lead}{esc(note)}</li>" for note in notes)
-    return f'<ul class="notes" style="list-style:none;margin:0 0 6px 0;padding:0">{items}</ul>'
+    if icon != WARNING:
+        return f'<ul class="notes info-notes" style="{LIST};color:{QUIET}">{items}</ul>'
+    count = f"{len(notes)} warning{'s' if len(notes) > 1 else ''}"
+    return (
+        f'<div class="warnings" style="border-left:3px solid #d97706;padding-left:8px;margin:0 0 6px 0">'
+        f'<p class="warnings-count" style="margin:0;font-weight:600">{count}</p>'
+        f'<ul class="notes" style="{LIST}">{items}</ul></div>'
+    )
+
+
+def info_markdown(notes: Sequence[str]) -> str:
+    """Information as quoted Markdown lines to follow a run line (``run_line(...) + info_markdown(...)``): apart
+    from the warnings and quieter than them. Markdown's marks in a note are escaped, so they show as typed."""
+    return "".join(f"\n\n> {INFO} {MARKDOWN_MARKS.sub(ESCAPED, note)}" for note in notes)
+
+
+def info_html(notes: Sequence[str]) -> str:
+    """Information for the user (which engine ran and why, what a retry redid), apart from the warnings."""
+    return notes_html(notes, icon=INFO)
 
 
 def qa_mode_note(result: QAResult) -> str:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 
+WINDOW_SECONDS = 60
+
 
 class RateLimiter:
-    """Allows ``per_minute`` requests per client in any 60-second window; 0 allows everything."""
+    """Allows ``per_minute`` events per client in any 60-second window; 0 allows everything.
+
+    ``allow`` counts a request and says whether it may go on; ``wait_seconds`` and ``record`` serve limits on
+    events known only afterwards (a failed login)."""
 
     def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.per_minute = per_minute
@@ -18,19 +24,37 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     def allow(self, client: str) -> bool:
-        if self.per_minute <= 0:
-            return True
-        now = self._clock()
         with self._lock:
-            times = self._seen.setdefault(client, deque())
-            while times and now - times[0] >= 60:
-                times.popleft()
-            if len(times) >= self.per_minute:
+            if self._wait(client, self._clock()) > 0:
                 return False
-            times.append(now)
-            if len(self._seen) > 10_000:  # forget idle clients so the table stays small
-                self._seen = {k: v for k, v in self._seen.items() if v and now - v[-1] < 60}
+            self._record(client, self._clock())
             return True
+
+    def wait_seconds(self, client: str) -> int:
+        """Whole seconds until ``client`` may go on (0: now)."""
+        with self._lock:
+            return math.ceil(self._wait(client, self._clock()))
+
+    def record(self, client: str) -> None:
+        with self._lock:
+            self._record(client, self._clock())
+
+    def _wait(self, client: str, now: float) -> float:
+        if self.per_minute <= 0:
+            return 0.0
+        times = self._seen.get(client)
+        if not times:
+            return 0.0
+        while times and now - times[0] >= WINDOW_SECONDS:
+            times.popleft()
+        return WINDOW_SECONDS - (now - times[0]) if len(times) >= self.per_minute else 0.0
+
+    def _record(self, client: str, now: float) -> None:
+        if self.per_minute <= 0:
+            return
+        self._seen.setdefault(client, deque()).append(now)
+        if len(self._seen) > 10_000:  # forget idle clients so the table stays small
+            self._seen = {k: v for k, v in self._seen.items() if v and now - v[-1] < WINDOW_SECONDS}
 
 
 def client_address(peer: str, forwarded_for: Sequence[str], trusted_proxy_hops: int) -> str:

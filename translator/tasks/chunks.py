@@ -10,7 +10,7 @@ from typing import Any
 from ..core.checks import text_arg
 from ..core.errors import ModelUnavailableError
 from ..core.limits import model_input_limit
-from ..core.loading import fetch, resolve_spec
+from ..core.loading import fetch, first_line, load_tokenizer, resolve_spec
 from ..core.registry import ModelSpec, get_registry
 from ..core.results import RunInfo
 from ..core.settings import get_settings
@@ -29,26 +29,24 @@ class ChunkPlan(RunInfo):
     model_max_tokens: int  # the model's own input limit, special tokens included
 
 
-def load_tokenizer(model: str) -> tuple[Any, ModelSpec, int]:
+def tokenizer_and_limit(model: str) -> tuple[Any, ModelSpec, int]:
     """The tokenizer of a registry key (any task), hub id or local directory, its spec and the model's input
     limit, without loading weights."""
     registry = get_registry()
     spec = registry.get(model) if isinstance(model, str) and model in registry else resolve_spec(model, "encoder")
-    return _tokenizer_for(spec)
+    return _tokenizer_and_limit(spec)
 
 
 @lru_cache(maxsize=16)
-def _tokenizer_for(spec: ModelSpec) -> tuple[Any, ModelSpec, int]:
-    from transformers import AutoConfig, AutoTokenizer
+def _tokenizer_and_limit(spec: ModelSpec) -> tuple[Any, ModelSpec, int]:
+    from transformers import AutoConfig
 
-    folder = fetch(spec, local_files_only=True if get_settings().offline else None)
+    folder = fetch(spec)
+    tokenizer = load_tokenizer(folder, spec)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False, **dict(spec.recipe.special_tokens))
         config = AutoConfig.from_pretrained(folder, trust_remote_code=False)
     except (OSError, ValueError, KeyError) as exc:
-        raise ModelUnavailableError(
-            f"The tokenizer of {spec.key!r} could not be loaded ({type(exc).__name__})."
-        ) from None
+        raise ModelUnavailableError(f"The config of {spec.key!r} could not be loaded: {first_line(exc)}") from None
     return tokenizer, spec, model_input_limit(tokenizer, config)
 
 
@@ -59,7 +57,7 @@ def chunk_text(
     started = time.perf_counter()
     text_arg("text", text, get_settings().max_chars_chunks)
     max_tokens, stride = check_arguments(text, max_tokens, stride, mode)
-    tokenizer, spec, model_limit = load_tokenizer(model)
+    tokenizer, spec, model_limit = tokenizer_and_limit(model)
     warnings = []
     if max_tokens > model_limit:
         warnings.append(

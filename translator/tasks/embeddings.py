@@ -7,18 +7,20 @@ layer of any BERT-family encoder, the way bert-extractive-summarizer embeds sent
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from ..core.errors import InputError, ModelUnavailableError
 from ..core.limits import model_input_limit
-from ..core.loading import LoadedModel, _first_line, device_and_name, fetch, get_cache, resolve_spec
+from ..core.loading import LoadedModel, cached, device_and_name, fetch, first_line, resolve_spec
 from ..core.registry import OFFLINE_MINILM, ModelSpec, get_registry
 from ..core.results import Progress, report
-from ..core.settings import get_settings
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 # sentences per forward pass. Sentences are short, so a sentence encoder takes many at once (fewer,
 # larger forwards also lose less to thread synchronization on a busy CPU); a layer of any BERT may
@@ -41,18 +43,17 @@ def is_sentence_transformer(model: str) -> bool:
     return (folder / "modules.json").is_file()
 
 
-def sentence_encoder(model: str) -> LoadedModel:
+def sentence_encoder(model: str) -> LoadedModel[SentenceTransformer]:
     """A SentenceTransformer for ``model`` (registry key, hub id or directory), from the shared LRU cache."""
     spec = resolve_spec(model, "embeddings")
     key = (spec.source, spec.revision, "sentence-transformers", "fp32", "sdpa", spec.recipe)
-    return get_cache().get(key, lambda: _load_sentence_transformer(spec))
+    return cached(key, lambda: _load_sentence_transformer(spec))
 
 
-def _load_sentence_transformer(spec: ModelSpec) -> LoadedModel:
+def _load_sentence_transformer(spec: ModelSpec) -> LoadedModel[SentenceTransformer]:
     from sentence_transformers import SentenceTransformer
 
-    started = time.perf_counter()
-    folder = fetch(spec, local_files_only=True if get_settings().offline else None)
+    folder = fetch(spec)
     if not (folder / "modules.json").is_file():
         raise ModelUnavailableError(
             f"Model {spec.key!r} is not a sentence-transformers model; choose a layer to pool instead."
@@ -69,7 +70,7 @@ def _load_sentence_transformer(spec: ModelSpec) -> LoadedModel:
         )
     except (OSError, ValueError, KeyError) as exc:
         raise ModelUnavailableError(
-            f"Model {spec.key!r} could not be loaded as a sentence encoder: {_first_line(exc)}"
+            f"Model {spec.key!r} could not be loaded as a sentence encoder: {first_line(exc)}"
         ) from None
     encoder.eval()
     footprint = sum(p.numel() * p.element_size() for p in encoder.parameters())
@@ -81,22 +82,26 @@ def _load_sentence_transformer(spec: ModelSpec) -> LoadedModel:
         device=device,
         device_name=device_name,
         precision="fp32",
-        requested_precision="auto",
         attn="sdpa",
         engine="sentence-transformers",
         footprint_bytes=int(footprint),
-        seconds_to_load=time.perf_counter() - started,
     )
 
 
-def embed_sentences(texts: Sequence[str], encoder: LoadedModel) -> np.ndarray:
-    """Unit-length sentence embeddings from a SentenceTransformer. Shape (len(texts), dim), float32."""
+def embed_sentences(
+    texts: Sequence[str], encoder: LoadedModel[SentenceTransformer], *, normalize: bool = True
+) -> np.ndarray:
+    """Sentence embeddings from a SentenceTransformer. Shape (len(texts), dim), float32.
+
+    ``normalize``: unit length. False gives the model's own output, bit for bit what
+    ``encode()`` gives (a second normalization moves a vector by 1e-8, enough to flip a tie).
+    """
     with torch.inference_mode():
         vectors = encoder.model.encode(
             list(texts),
             batch_size=SENTENCE_BATCH,
             convert_to_numpy=True,
-            normalize_embeddings=True,
+            normalize_embeddings=normalize,
             show_progress_bar=False,
         )
     return np.asarray(vectors, dtype=np.float32)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import inspect
 import math
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,12 +70,29 @@ class Window:
     n_context_tokens: int = 0
 
 
+@dataclass(frozen=True)
+class SpanOptions:
+    """How answer() reads a context; built by span_options(), which checks each value."""
+
+    top_k: int = 1  # answers returned, best first (spans, or sentences in retrieval mode)
+    max_seq_len: int = 384  # tokens per window: question, context and special tokens
+    doc_stride: int = 128  # context tokens a window shares with the one before
+    max_answer_len: int = 30  # tokens an answer may span
+    handle_impossible_answer: bool = False  # also offer "" (no answer), scored p_start[CLS] * p_end[CLS]
+    align_to_words: bool = True  # widen spans to whole words
+    batch_size: int = WINDOW_BATCH  # windows per forward pass
+
+
 @dataclass(frozen=True, eq=False)
 class QAResult(RunInfo):
     answers: list[Answer]
     windows: list[Window]
     mode: str  # "span": extracted spans; "retrieval": whole sentences ranked by similarity
     max_seq_len: int = 0  # the token limit each window was cut to
+
+
+class RetrievalFallbackWarning(UserWarning):
+    """answer() could not load its QA model and ranked the context's sentences instead."""
 
 
 def answer(
@@ -97,25 +115,17 @@ def answer(
     """Answer ``question`` from ``context``.
 
     ``mode="auto"`` extracts spans with ``model`` and falls back to sentence retrieval with
-    ``retrieval_model`` (the bundled MiniLM) when ``model`` can't be loaded; ``"span"`` never
-    falls back; ``"retrieval"`` always ranks sentences. ``batch_size`` windows run per forward.
+    ``retrieval_model`` (the bundled MiniLM) when ``model`` can't be loaded, with a warning on the result and
+    a RetrievalFallbackWarning; ``"span"`` never falls back; ``"retrieval"`` always ranks sentences.
+    ``batch_size`` windows run per forward.
     """
     started = time.perf_counter()
     settings = get_settings()
     question = text_arg("question", question, settings.max_chars_question)
     context = text_arg("context", context, settings.max_chars_qa)
-    top_k = int_arg("top_k", top_k, 1, settings.max_top_k)
-    max_answer_len = int_arg("max_answer_len", max_answer_len, 1)
-    max_seq_len = int_arg("max_seq_len", max_seq_len, 8)
-    doc_stride = int_arg("doc_stride", doc_stride, 0)
-    if doc_stride >= max_seq_len:
-        raise InputError(
-            f"doc_stride ({doc_stride}) must be smaller than max_seq_len ({max_seq_len}); "
-            "it is the overlap between windows, not their length."
-        )
-    batch_size = int_arg("batch_size", batch_size, 1, 512)
-    handle_impossible_answer = bool_arg("handle_impossible_answer", handle_impossible_answer)
-    align_to_words = bool_arg("align_to_words", align_to_words)
+    options = span_options(
+        top_k, max_seq_len, doc_stride, max_answer_len, handle_impossible_answer, align_to_words, batch_size
+    )
     choice_arg("mode", mode, MODES)
     notes: list[str] = []
     if mode != "retrieval":
@@ -124,30 +134,21 @@ def answer(
         except ModelUnavailableError as exc:
             if mode == "span":
                 raise
-            notes.append(f"{exc} Answered by sentence retrieval instead of span extraction.")
+            cause = str(exc).rstrip(".")
+            notes.append(f"Answered by sentence retrieval instead of span extraction: {cause[:1].lower()}{cause[1:]}.")
+            # a script shows no result note unless it prints one: say it where a script's user looks
+            warnings.warn(notes[-1], RetrievalFallbackWarning, stacklevel=2)
         else:
-            answers, windows = _span_answers(
-                question,
-                context,
-                loaded,
-                top_k=top_k,
-                max_seq_len=max_seq_len,
-                doc_stride=doc_stride,
-                max_answer_len=max_answer_len,
-                handle_impossible_answer=handle_impossible_answer,
-                align_to_words=align_to_words,
-                batch_size=batch_size,
-                progress=progress,
-            )
+            answers, windows = _span_answers(question, context, loaded, options, progress)
             return QAResult(
                 answers=answers,
                 windows=windows,
                 mode="span",
-                max_seq_len=max_seq_len,
+                max_seq_len=options.max_seq_len,
                 **run_info(loaded, started, notes),
             )
     encoder = embeddings.sentence_encoder(retrieval_model or embeddings.default_embedding_model())
-    answers, windows = _retrieval_answers(question, context, encoder, top_k)
+    answers, windows = _retrieval_answers(question, context, encoder, options.top_k)
     return QAResult(
         answers=answers,
         windows=windows,
@@ -157,22 +158,42 @@ def answer(
     )
 
 
+def span_options(
+    top_k: object,
+    max_seq_len: object,
+    doc_stride: object,
+    max_answer_len: object,
+    handle_impossible_answer: object,
+    align_to_words: object,
+    batch_size: object,
+) -> SpanOptions:
+    """answer()'s span settings checked against the settings; each bad value is one sentence that says how to
+    fix it. (The defaults are answer()'s.)"""
+    top_k = int_arg("top_k", top_k, 1, get_settings().max_top_k)
+    max_answer_len = int_arg("max_answer_len", max_answer_len, 1)
+    max_seq_len = int_arg("max_seq_len", max_seq_len, 8)
+    doc_stride = int_arg("doc_stride", doc_stride, 0)
+    if doc_stride >= max_seq_len:
+        raise InputError(
+            f"doc_stride ({doc_stride}) must be smaller than max_seq_len ({max_seq_len}); "
+            "it is the overlap between windows, not their length."
+        )
+    return SpanOptions(
+        top_k=top_k,
+        max_seq_len=max_seq_len,
+        doc_stride=doc_stride,
+        max_answer_len=max_answer_len,
+        batch_size=int_arg("batch_size", batch_size, 1, 512),
+        handle_impossible_answer=bool_arg("handle_impossible_answer", handle_impossible_answer),
+        align_to_words=bool_arg("align_to_words", align_to_words),
+    )
+
+
 # -------------------------------------------------------------------- span extraction
 
 
 def _span_answers(
-    question: str,
-    context: str,
-    loaded: LoadedModel,
-    *,
-    top_k: int,
-    max_seq_len: int,
-    doc_stride: int,
-    max_answer_len: int,
-    handle_impossible_answer: bool,
-    align_to_words: bool,
-    batch_size: int,
-    progress: Progress | None,
+    question: str, context: str, loaded: LoadedModel, options: SpanOptions, progress: Progress | None
 ) -> tuple[list[Answer], list[Window]]:
     tokenizer = loaded.tokenizer
     if not getattr(tokenizer, "is_fast", False):
@@ -181,32 +202,20 @@ def _span_answers(
         )
     # the v4 rule: tokenizers that pad on the left take the context first
     question_first = tokenizer.padding_side == "right"
-    _check_windows(
-        tokenizer, question, context, max_seq_len, doc_stride, model_input_limit(tokenizer, loaded.model.config)
-    )
+    _check_windows(tokenizer, question, context, options, model_input_limit(tokenizer, loaded.model.config))
     encoded = tokenizer(
         question if question_first else context,
         context if question_first else question,
         truncation="only_second" if question_first else "only_first",
-        max_length=max_seq_len,
-        stride=doc_stride,
+        max_length=options.max_seq_len,
+        stride=options.doc_stride,
         return_overflowing_tokens=True,
         return_offsets_mapping=True,
         return_token_type_ids="token_type_ids" in tokenizer.model_input_names,
     )
     context_seq = 1 if question_first else 0
-    logits = _window_logits(loaded, encoded, batch_size, progress)
-    answers = _decode(
-        context,
-        encoded,
-        logits,
-        context_seq,
-        tokenizer.cls_token_id,
-        top_k=top_k,
-        max_answer_len=max_answer_len,
-        handle_impossible_answer=handle_impossible_answer,
-        align_to_words=align_to_words,
-    )
+    logits = _window_logits(loaded, encoded, options.batch_size, progress)
+    answers = _decode(context, encoded, logits, context_seq, tokenizer.cls_token_id, options)
     return answers, _windows(encoded, context_seq)
 
 
@@ -216,36 +225,33 @@ def _decode(
     logits: list[tuple[np.ndarray, np.ndarray]],
     context_seq: int,
     cls_token_id: int | None,
-    *,
-    top_k: int,
-    max_answer_len: int,
-    handle_impossible_answer: bool,
-    align_to_words: bool,
+    options: SpanOptions,
 ) -> list[Answer]:
     """Every window's best spans as characters, merged by text (scores added), best ``top_k`` first."""
     # the pipeline asks each window for extra spans when word alignment may merge some of them
-    n_best = top_k * 2 + 10 if align_to_words else top_k
+    n_best = options.top_k * 2 + 10 if options.align_to_words else options.top_k
     merged: dict[str, list[Any]] = {}  # lower-cased text -> [text, start, end, score, window]
     null = (math.inf, -1)
     for index, (start_logits, end_logits) in enumerate(logits):
         desired = _answerable(encoded, index, context_seq, cls_token_id)
         starts, ends, scores, null_score = select_spans(
-            start_logits, end_logits, desired, n_best=n_best, max_answer_len=max_answer_len
+            start_logits, end_logits, desired, n_best=n_best, max_answer_len=options.max_answer_len
         )
         null = min(null, (null_score, index))
         for s, e, score in zip(starts, ends, scores, strict=True):
-            a, b = _char_span(encoded.encodings[index], int(s), int(e), context_seq, align_to_words)
+            a, b = _char_span(encoded.encodings[index], int(s), int(e), context_seq, options.align_to_words)
             entry = merged.setdefault(context[a:b].lower(), [context[a:b], a, b, 0.0, index])
             entry[3] += score.item()
     answers = [Answer(text, a, b, score, window) for text, a, b, score, window in merged.values()]
-    if handle_impossible_answer:
+    if options.handle_impossible_answer:
         answers.append(Answer("", 0, 0, null[0], null[1]))
     # a stable sort, as v4's: equal scores keep the order the windows found them in
-    return sorted(answers, key=lambda found: found.score, reverse=True)[:top_k]
+    return sorted(answers, key=lambda found: found.score, reverse=True)[: options.top_k]
 
 
-def _check_windows(tokenizer: Any, question: str, context: str, max_seq_len: int, doc_stride: int, limit: int) -> None:
+def _check_windows(tokenizer: Any, question: str, context: str, options: SpanOptions, limit: int) -> None:
     """Refuse, with the fix, settings the model can't take (``limit`` tokens) or that would cut too many windows."""
+    max_seq_len, doc_stride = options.max_seq_len, options.doc_stride
     if max_seq_len > limit:
         raise InputError(f"max_seq_len ({max_seq_len}) is more than this model takes ({limit} tokens).")
     n_question = len(tokenizer(question, add_special_tokens=False, verbose=False)["input_ids"])
@@ -380,13 +386,14 @@ def _retrieval_answers(
     question: str, context: str, encoder: LoadedModel, top_k: int
 ) -> tuple[list[Answer], list[Window]]:
     """The context's sentences most similar to the question; each sentence is its own window."""
+    from sentence_transformers.util import dot_score, semantic_search
+
     spans = sentences(context)
-    vectors = embeddings.embed_sentences([question] + [span.text for span in spans], encoder)
-    similarity = vectors[1:] @ vectors[0]  # cosine: the vectors have unit length
-    order = np.argsort(-similarity, kind="stable")[:top_k]
-    answers = [
-        Answer(spans[i].text, spans[i].char_start, spans[i].char_end, float(similarity[i]), int(i)) for i in order
-    ]
+    vectors = torch.from_numpy(embeddings.embed_sentences([question] + [span.text for span in spans], encoder))
+    # every sentence ranked (cosine = dot product: the vectors have unit length); equal scores keep text order
+    hits = semantic_search(vectors[:1], vectors[1:], top_k=len(spans), score_function=dot_score)[0]
+    ranked = sorted((-hit["score"], hit["corpus_id"]) for hit in hits)[:top_k]
+    answers = [Answer(spans[i].text, spans[i].char_start, spans[i].char_end, -negated, i) for negated, i in ranked]
     lengths = [len(ids) for ids in encoder.tokenizer([span.text for span in spans])["input_ids"]]
     windows = [
         Window(span.index, span.char_start, span.char_end, n, 0, n) for span, n in zip(spans, lengths, strict=True)

@@ -21,7 +21,7 @@ from the model's input limit before choosing ``max_tokens``. translate() does.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..core.checks import choice_arg, int_arg
@@ -43,6 +43,7 @@ class Chunk:
     text: str = ""  # == source[char_start:char_end]
     split_inside_sentence: bool = False  # the chunk ends (or starts) inside a sentence
     paragraph: int = 0  # paragraph of the chunk's first character
+    continues: bool = False  # the chunk ends inside a sentence that the next chunk goes on with (a cut)
 
 
 # -------------------------------------------------------------------- token offsets
@@ -128,8 +129,22 @@ def plan_chunks(
     offsets = token_offsets(text, tokenizer)
     spans = sentences(text, language)
     if mode == "windows":
-        return _windows(text, offsets, spans, max_tokens, stride)
-    return _sentence_chunks(text, tokenizer, offsets, spans, max_tokens, pack)
+        return _with_cuts(_windows(text, offsets, spans, max_tokens, stride), spans)
+    return _with_cuts(_sentence_chunks(text, tokenizer, offsets, spans, max_tokens, pack), spans)
+
+
+def _with_cuts(chunks: list[Chunk], spans: list[Span]) -> list[Chunk]:
+    """``chunks`` with ``continues`` set where chunk ``i`` and chunk ``i + 1`` both lie inside one sentence: one
+    cut each, none after the last piece of a long sentence (that piece ends where the sentence does)."""
+    return [
+        replace(chunk, continues=True)
+        if nxt is not None
+        and chunk.split_inside_sentence
+        and nxt.split_inside_sentence
+        and any(s.char_start < chunk.char_end and s.char_end > nxt.char_start for s in spans)
+        else chunk
+        for chunk, nxt in zip(chunks, [*chunks[1:], None], strict=True)
+    ]
 
 
 def check_arguments(text: object, max_tokens: object, stride: object, mode: object) -> tuple[int, int]:

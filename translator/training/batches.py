@@ -13,7 +13,8 @@ from typing import Any
 import torch
 
 from ..core.errors import InputError
-from ..text.formats.parallel import CorpusReport, Pair, ParallelCorpus, split_heldout
+from ..core.limits import model_input_limit
+from ..text.formats.parallel import Pair, ParallelCorpus, ParallelCorpusReport, split_heldout
 from .config import FinetuneConfig
 
 IGNORE = -100  # label id the loss skips: DataCollatorForSeq2Seq pads labels with it
@@ -27,14 +28,14 @@ def token_limits(config: FinetuneConfig, model) -> tuple[int, int]:
     A target of n tokens takes n + 1 decoder positions: [CLS] t1..tn in, t1..tn [SEP] out.
     """
     return (
-        min(config.max_source_tokens, model.config.encoder.max_position_embeddings),
-        min(config.max_target_tokens, model.config.decoder.max_position_embeddings),
+        min(config.max_source_tokens, model_input_limit(None, model.config, side="encoder")),
+        min(config.max_target_tokens, model_input_limit(None, model.config, side="decoder")),
     )
 
 
 def prepare_data(
     config: FinetuneConfig, corpus: ParallelCorpus, tokenizer, limits: tuple[int, int]
-) -> tuple[list[Example], list[Pair], CorpusReport]:
+) -> tuple[list[Example], list[Pair], ParallelCorpusReport]:
     """Token ids of the training rows, the held-out pairs, and what became of every row."""
     sources = tokenizer([p.source for p in corpus.pairs], add_special_tokens=True)["input_ids"]
     targets = tokenizer([p.target for p in corpus.pairs], add_special_tokens=False)["input_ids"]
@@ -53,7 +54,7 @@ def prepare_data(
         pair.line: {"input_ids": s, "labels": [*t, end]}
         for pair, s, t in zip(corpus.pairs, sources, targets, strict=True)
     }
-    report = CorpusReport(
+    report = ParallelCorpusReport(
         rows=corpus.rows,
         skipped_empty=corpus.skipped_empty,
         skipped_too_long=len(corpus.pairs) - len(kept),

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import InputError
-from ..text.formats.parallel import CorpusReport
+from ..text.formats.parallel import ParallelCorpusReport
 from .config import FinetuneConfig
 from .evaluation import Evaluation
 
@@ -120,7 +120,7 @@ def checkpoint_to_resume(config: FinetuneConfig) -> Path | None:
     return latest
 
 
-def fingerprint(config: FinetuneConfig, report: CorpusReport, processes: int) -> dict[str, Any]:
+def fingerprint(config: FinetuneConfig, report: ParallelCorpusReport, processes: int) -> dict[str, Any]:
     """The settings that fix the model and the data order; a resumed run must match them."""
     names = (
         "encoder",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..core.errors import InputError
 from ..core.registry import OFFLINE_MINILM
-from ..text.formats.parallel import CorpusReport
+from ..text.formats.parallel import ParallelCorpusReport
 from .evaluation import Evaluation
 
 MIXED_PRECISIONS = ("no", "fp16", "bf16")
@@ -92,7 +92,7 @@ class FinetuneResult:
     resumed_from: int  # the checkpoint step this run started at; 0 for a fresh run
     losses: list[float]  # mean training loss of steps 1..steps (across resumes)
     evaluations: list[Evaluation]
-    corpus: CorpusReport
+    corpus: ParallelCorpusReport
     device: str
     precision: str  # the mixed precision actually used: no | fp16 | bf16
     seconds: float

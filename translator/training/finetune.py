@@ -24,7 +24,7 @@ import torch
 
 from ..core.errors import InputError
 from ..core.results import Progress
-from ..text.formats.parallel import CorpusReport, read_parallel
+from ..text.formats.parallel import ParallelCorpusReport, read_parallel
 from .batches import endless_batches, make_loader, prepare_data, token_limits
 from .checkpoints import TrainState, checkpoint_to_resume, fingerprint, project_configuration, restore
 from .config import MIXED_PRECISIONS, FinetuneConfig, FinetuneResult
@@ -127,7 +127,12 @@ def _device_name(accelerator) -> str:
 
 
 def _write_outputs(
-    accelerator, warm: WarmStart, config: FinetuneConfig, state: TrainState, report: CorpusReport, resumed_from: int
+    accelerator,
+    warm: WarmStart,
+    config: FinetuneConfig,
+    state: TrainState,
+    report: ParallelCorpusReport,
+    resumed_from: int,
 ) -> None:
     output = Path(config.output_dir)
     save_translator(accelerator.unwrap_model(warm.model), warm.tokenizer, output)

@@ -19,8 +19,8 @@ from typing import Any
 
 import torch
 
-from ..core.errors import InputError, ModelUnavailableError
-from ..core.loading import _check_safe, _first_line, fetch, resolve_spec
+from ..core.errors import InputError
+from ..core.loading import checkpoint, first_line, load_tokenizer, resolve_spec
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,10 +50,9 @@ def warm_start(encoder: str, decoder: str | None = None, *, share: bool = False)
     from transformers import EncoderDecoderModel
 
     decoder = decoder or encoder
-    encoder_folder = _checkpoint_folder(encoder)
-    decoder_folder = _checkpoint_folder(decoder)
-    tokenizer = _tokenizer(encoder_folder, encoder)
-    if decoder_folder != encoder_folder and tokenizer.get_vocab() != _tokenizer(decoder_folder, decoder).get_vocab():
+    encoder_folder, tokenizer = _checkpoint(encoder)
+    decoder_folder, decoder_tokenizer = _checkpoint(decoder) if decoder != encoder else (encoder_folder, tokenizer)
+    if decoder_folder != encoder_folder and tokenizer.get_vocab() != decoder_tokenizer.get_vocab():
         raise InputError(
             f"{encoder} and {decoder} have different vocabularies; choose encoder and decoder "
             "checkpoints that share one, since one tokenizer serves both sides."
@@ -73,26 +72,17 @@ def warm_start(encoder: str, decoder: str | None = None, *, share: bool = False)
     return WarmStart(model, tokenizer, encoder, decoder, shared, new_parameters)
 
 
-def _checkpoint_folder(name: str) -> Path:
+def _checkpoint(name: str) -> tuple[Path, Any]:
+    """The checkpoint's folder (after the safety checks) and its tokenizer, which must be BERT-style."""
     spec = resolve_spec(name, "encoder")
-    folder = fetch(spec)
-    _check_safe(folder, spec)
-    return folder.resolve()
-
-
-def _tokenizer(folder: Path, name: str):
-    from transformers import AutoTokenizer
-
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
-    except (OSError, ValueError, KeyError) as exc:
-        raise ModelUnavailableError(f"The tokenizer of {name} could not be loaded ({type(exc).__name__}).") from None
+    folder, _ = checkpoint(spec)
+    tokenizer = load_tokenizer(folder, spec)
     if None in (tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id):
         raise InputError(
             f"{name} has no [CLS], [SEP] and [PAD] tokens; warm starting needs a BERT-style "
             "vocabulary, whose [CLS] and [SEP] become the decoder's start and end."
         )
-    return tokenizer
+    return folder.resolve(), tokenizer
 
 
 def _load_encoder(folder: Path, name: str):
@@ -101,7 +91,7 @@ def _load_encoder(folder: Path, name: str):
     try:
         model = AutoModel.from_pretrained(folder, use_safetensors=True, trust_remote_code=False)
     except (OSError, ValueError, KeyError) as exc:
-        raise InputError(f"{name} can't be loaded as an encoder: {_first_line(exc)}") from None
+        raise InputError(f"{name} can't be loaded as an encoder: {first_line(exc)}") from None
     if getattr(model, "pooler", None) is not None:
         # a seq2seq encoder hands on token states; the pooler stays (so the saved model loads without gaps)
         # but is frozen, since an unused trainable parameter breaks distributed training
@@ -121,7 +111,7 @@ def _load_decoder(folder: Path, name: str):
     except (OSError, ValueError, KeyError) as exc:
         raise InputError(
             f"{name} can't serve as a decoder: its architecture has no causal-LM form with "
-            f"cross-attention: {_first_line(exc)}"
+            f"cross-attention: {first_line(exc)}"
         ) from None
     parameters = dict(model.named_parameters())
     new = sum(parameters[key].numel() for key in set(info["missing_keys"]) if key in parameters)

@@ -8,7 +8,7 @@ from translator import translate
 from translator.tasks.translation import generation, omissions
 from translator.tasks.translation import translate as translate_module
 from translator.tasks.translation.engines.base import Generated
-from translator.tasks.translation.results import Hypothesis
+from translator.tasks.translation.results import FLAG_TEXTS, Hypothesis
 from translator.text.chunking import Chunk
 from translator.text.segment import sentences
 
@@ -66,6 +66,23 @@ def test_a_packed_chunk_whose_output_misses_a_sentence_is_flagged(tiny, monkeypa
     assert len(flag_lines) == 1
     assert f"1 of {len(result.chunks)} chunks" in flag_lines[0]
     assert f"chunk {river.index + 1}: fewer sentences than the source" in flag_lines[0]
+    # the facts the views read, computed here once: the sentence count, whether a retry may help, the wording
+    assert river.source_sentences == 2 and river.retryable and result.retryable
+    assert river.flag_notes[0] == FLAG_TEXTS[omissions.SENTENCE_COUNT]
+    assert [c.source_sentences for c in result.chunks] == [
+        len([s for s in sentences(TEXT) if c.char_start <= s.char_start and s.char_end <= c.char_end])
+        for c in result.chunks
+    ]
+
+
+def test_a_length_flag_says_the_chunks_own_ratio(tiny, monkeypatch):
+    forced_engine(monkeypatch, lambda text: text * 3)
+    result = translate("The river runs to the city and the king rides along it.", model="tiny-marian")
+    (chunk,) = result.chunks
+    assert chunk.flags == (omissions.LENGTH_RATIO,) and chunk.length_ratio == pytest.approx(3.0)
+    assert chunk.flag_notes == (f"{FLAG_TEXTS[omissions.LENGTH_RATIO]} (3.00x its length)",)
+    assert f"chunk 1: {chunk.flag_notes[0]}" in " ".join(result.warnings)
+    assert not chunk.retryable and not result.retryable  # one sentence: a retry has nothing to split
 
 
 def test_the_output_is_segmented_in_the_target_language(tiny, monkeypatch):
@@ -166,7 +183,8 @@ def test_retry_translates_only_flagged_packed_chunks_sentence_by_sentence(tiny, 
     assert [c.index for c in result.chunks] == list(range(len(result.chunks)))
     assert all(not c.flags for c in result.chunks)
     assert result.batches == before.batches + 1
-    assert any("translated again sentence by sentence" in w and "chunk 1 " in w for w in result.warnings)
+    # what the retry did informs; it is no warning
+    assert any("translated again sentence by sentence" in n and "chunk 1 " in n for n in result.notes)
     assert not any("missing part of their source" in w for w in result.warnings)
 
 
@@ -174,9 +192,25 @@ def test_retry_has_nothing_to_do_without_flags_or_without_packing(tiny, monkeypa
     calls = forced_engine(monkeypatch, lambda text: text)
     result = translate(TEXT, model="tiny-marian", pack_sentences=True, max_chunk_tokens=200, retry_flagged=True)
     assert sum(len(call) for call in calls) == len(result.chunks)
-    assert not any("missing part" in w or "translated again" in w for w in result.warnings)
+    assert not any("missing part" in w for w in result.warnings)
+    assert not any("translated again" in n for n in result.notes)
     calls = forced_engine(monkeypatch, lambda text: "")  # every chunk flagged, but each is one sentence already
     one_each = translate(TEXT, model="tiny-marian", retry_flagged=True)
     assert all(omissions.SENTENCE_COUNT in c.flags for c in one_each.chunks)
+    assert not any(c.retryable for c in one_each.chunks) and not one_each.retryable
     assert sum(len(call) for call in calls) == len(one_each.chunks)
-    assert not any("translated again" in w for w in one_each.warnings)
+    assert not any("translated again" in n for n in one_each.notes)
+    # the flags stay, and the warning no longer advises a retry that cannot help (no API name in it either)
+    flagged = next(w for w in one_each.warnings if "missing part of their source" in w)
+    assert flagged.endswith("compare them with the source.") and "retry" not in flagged
+
+
+def test_the_flag_warning_advises_a_retry_only_while_one_can_help(tiny, monkeypatch):
+    forced_engine(monkeypatch, drop_last_sentence_of_the_river)
+    packed = dict(model="tiny-marian", num_beams=1, pack_sentences=True, max_chunk_tokens=200)
+    before = next(w for w in translate(TEXT, **packed).warnings if "missing part" in w)
+    assert before.endswith("translate them again sentence by sentence, or compare them with the source.")
+    forced_engine(monkeypatch, lambda text: "")  # every chunk flagged; after the retry each holds one sentence
+    after = translate(TEXT, **packed, retry_flagged=True)
+    flagged = next(w for w in after.warnings if "missing part" in w)
+    assert not after.retryable and flagged.endswith(": compare them with the source.")

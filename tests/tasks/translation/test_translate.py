@@ -27,6 +27,7 @@ def test_batched_output_equals_each_chunk_alone(tiny, model):
         assert alone.chunks[0].hypotheses[0].text == chunk.hypotheses[0].text
         assert alone.chunks[0].hypotheses[0].score == pytest.approx(chunk.hypotheses[0].score, abs=1e-4)
         assert alone.chunks[0].truncated == chunk.truncated
+        assert chunk.best == chunk.hypotheses[0].text
 
 
 @pytest.mark.parametrize("pack", [True, False])
@@ -81,6 +82,15 @@ def test_join_uses_the_source_separators():
     source = "aa bb\r\ncc\n \n dd"
     chunks = [chunk(0, 0, 2), chunk(1, 3, 5), chunk(2, 7, 9), chunk(3, 13, 15)]
     assert join_translations(source, chunks) == "t0 t1\nt2\n\nt3"
+
+
+def test_a_chunk_carries_its_best_text_and_the_join_uses_it():
+    kept = TranslatedChunk(
+        0, 0, 2, 1, 0, "aa", hypotheses=[Hypothesis("t0", -0.1), Hypothesis("x", -0.9)], truncated=False
+    )
+    empty = TranslatedChunk(1, 3, 5, 1, 0, "bb", hypotheses=[], truncated=True)
+    assert (kept.best, empty.best) == ("t0", "")
+    assert join_translations("aa bb", [kept, empty]) == "t0 "
 
 
 def test_bert2bert_input_has_no_special_tokens(tiny, monkeypatch):

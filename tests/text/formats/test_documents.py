@@ -10,7 +10,7 @@ import pytest
 from translator import InputError, translate
 from translator.tasks.files.documents import translate_document
 from translator.text.formats import markdown as doc_markdown
-from translator.text.formats.base import parse_document
+from translator.text.formats import parse_document
 
 MARKDOWN = """---
 title: The house
@@ -150,21 +150,27 @@ def test_markdown_escapes_entities_and_snake_case_are_read_as_the_parser_reads_t
     document = parse_document(source.encode(), "a.md")
     assert document.units == ("Fish &copy chips, &amp; and & a snake_case_word", "here", "and", "a [nested] link")
     assert document.warnings == ()
-    # written back as text, never as markup: the same characters render
-    assert document.rebuild(document.units).decode() == (
-        "Fish \\&copy chips, \\&amp; and \\& a snake\\_case\\_word _here_ and [a \\[nested\\] link](x).\n"
+    assert document.rebuild(document.units).decode() == source  # left as they are: the source, byte for byte
+    # translations are written back as text, never as markup: the same characters render
+    assert document.rebuild([unit.upper() for unit in document.units]).decode() == (
+        "FISH \\&COPY CHIPS, \\&AMP; AND \\& A SNAKE\\_CASE\\_WORD _HERE_ AND [A \\[NESTED\\] LINK](x).\n"
     )
 
 
-def test_markdown_a_block_whose_markup_cannot_be_placed_stays_as_it_is(monkeypatch):
+def test_markdown_a_block_whose_markup_cannot_be_placed_is_translated_without_it_and_named(monkeypatch):
     def lost(*args):
         raise doc_markdown.Unplaced
 
     monkeypatch.setattr(doc_markdown, "find_ticks", lost)
-    document = parse_document(b"Run `this` now.\n\nThe house is big.\n", "a.md")
-    assert document.units == ("The house is big.",)
-    assert marked(document) == "Run `this` now.\n\n\\<0\\>\n"
-    assert "left untranslated" in document.warnings[0]
+    source = b"Run `this` now.\n\nThe house is big.\n"
+    document = parse_document(source, "a.md")
+    assert document.units == ("Run this now.", "The house is big.")
+    assert marked(document) == "\\<0\\>\n\n\\<1\\>\n"
+    assert document.warnings == (
+        "The Markdown block at line 1 (“Run `this` now.”) has markup that could not be placed exactly; "
+        "it was translated with its inline markup dropped.",
+    )
+    assert document.rebuild(document.units) == source
 
 
 @pytest.mark.parametrize(("name", "source"), [("film.srt", SRT), ("film.vtt", VTT)])

@@ -81,7 +81,7 @@ def test_format_named_explicitly_overrides_the_extension(tmp_path):
         ("c.csv", "source,target\nx\n", "Line 2 has 1 field"),
         ("c.jsonl", '{"source": "a", "target": "b"}\n{"source": "a"}\n', "Line 2 has no 'target' field"),
         ("c.jsonl", '{"source": "a", "target": "b"}\n{"source": "a", "target": 3}\n', "Line 2: the source and target"),
-        ("c.jsonl", '{"source": "a", "target": "b"}\n\n{"source": "a", \n', "Line 3 is not valid JSON"),
+        ("c.jsonl", '{"source": "a", "target": "b"}\n\n{"source": "a", \n', "Line 3 of c.jsonl is not valid JSON"),
         ("c.jsonl", '"just a string"\n', "Line 1 must be a JSON object"),
     ],
 )
@@ -116,7 +116,7 @@ def test_non_utf8_bytes_name_the_line(tmp_path):
 
 
 def test_missing_file_and_unknown_extension(tmp_path):
-    with pytest.raises(InputError, match="no corpus file"):
+    with pytest.raises(InputError, match="There is no file to read at"):
         read_parallel(tmp_path / "nope.tsv")
     with pytest.raises(InputError, match="Can't tell the format of c.xlsx"):
         read_parallel(write(tmp_path, "c.xlsx", "a\tb\n"))

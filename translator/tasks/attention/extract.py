@@ -1,6 +1,6 @@
 """attend() and attend_translation(): attention weights as arrays.
 
-Arrays only, no drawing (translator.render draws; attention_select picks what a view shows).
+Arrays only, no drawing (translator.render draws; select.py picks what a view shows).
 Every attention array is float32 shaped ``(layers, heads, queries, keys)`` and each of its rows
 sums to 1. The weights come from an eager-attention copy of the model (``load_model(..., attn="eager")``):
 sdpa kernels never materialise them, so the other tabs keep their faster sdpa copy.
@@ -39,6 +39,7 @@ from ...core.settings import get_settings
 from ..translation.generation import generate_batch, generation_options
 from .results import AttentionResult, TranslationAttention
 from .tokens import axis_from_encoding, axis_from_ids, cut_message, tokenize_capped
+from .words import to_words
 
 # -------------------------------------------------------------------- checks
 
@@ -71,9 +72,6 @@ def _forward_inputs(model: Any, encoding: Any, device: torch.device) -> dict[str
 
 
 def _in_words(result: Any, word_level: bool) -> Any:
-    # attention_select imports this module's result types, so its to_words is imported here, when needed
-    from .words import to_words
-
     return to_words(result) if word_level else result
 
 

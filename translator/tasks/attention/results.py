@@ -75,3 +75,43 @@ class Selection:
     attentions: np.ndarray  # (layers, heads, q, k); with rollout: (layers, 1, q, k), layer l = flow through 1..l
     rollout: bool
     notes: tuple[str, ...]  # what was merged, hidden, filtered or cut, for the user
+
+
+ATTRIBUTION_METHODS = ("integrated_gradients", "input_x_gradient", "attention")
+
+
+@dataclass(frozen=True, eq=False)
+class Attribution(RunInfo):
+    """Which input tokens drove each output token (attribute, attribute_answer in tasks/attention/attribution.py).
+
+    Columns are the source tokens, then the decoder's input tokens (``prefix_tokens``: the start token, then
+    every target token but the last), so row ``r`` explains ``target_tokens[positions[r]]`` over the source and
+    the target tokens before it; the prefix columns at or after its position are 0 (the decoder can't see them).
+    """
+
+    kind: str  # translation | qa | retrieval
+    method: str  # one of ATTRIBUTION_METHODS
+    steps: int  # integrated-gradients steps; 0 for the other methods
+    source_tokens: list[str]
+    target_tokens: list[str]  # the output explained: generated (or given) tokens, end token included
+    prefix_tokens: list[str]  # the decoder's input at each target position; [] for QA and retrieval
+    positions: list[int]  # the target position each row explains (one row under contrast)
+    scores: np.ndarray  # (rows, source + prefix) float32; gradient methods: signed, summed over the embedding
+    deltas: np.ndarray | None  # (rows,) integrated gradients: sum(row) - (f(input) - f(baseline)); else None
+    convergence_delta: float | None  # the largest |delta|: the completeness gap, reported, never hidden
+    attention: np.ndarray | None  # (rows, source) cross-attention of the same steps, mean of layers and heads
+    rank_correlation: list[float]  # per row: Spearman between attention and |attribution| over the source
+    mean_rank_correlation: float  # over the rows that have one (NaN when none has: no attention, constant rows)
+    contrast: str  # "" or the token the row's target token is contrasted with: log p(target) - log p(contrast)
+    alternatives: list[tuple[tuple[str, float], ...]]  # per target token: the step's likeliest other tokens, p
+    translation: str  # the target text explained
+    source_special: list[bool]
+    prefix_special: list[bool]
+    target_special: list[bool]
+    source_words: list[int]  # the word of each source column
+    prefix_words: list[int]
+    target_words: list[int]
+    source_word_labels: list[str]
+    prefix_word_labels: list[str]
+    target_word_labels: list[str]
+    word_level: bool

@@ -2,7 +2,7 @@
 
 Every input (.txt, .md, .srt, .vtt, .docx, .jsonl, .tsv) is read into units first. The distinct
 unit texts the progress file doesn't hold yet are translated a group at a time, in this process
-(translate_groups) or on Ray (corpus_ray.py); after each group its translations are appended to
+(translate_groups) or on Ray (ray.py); after each group its translations are appended to
 the progress file and fsync'ed, so Ctrl-C loses at most the group in flight, and a re-run with the
 same settings translates only what is missing. Outputs are written (atomically) when every unit is
 done; then the progress file is removed. Each unit's translation is ``translate(unit).text``, the
@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ...core.errors import InputError
-from ...text.formats.base import FORMATS, Document, parse_document
-from ...text.formats.records import RECORD_FORMATS, parse_records
+from ...text.formats.base import Document, read_file
+from ...text.formats.table import format_of, parse_document
 from .documents import translate_groups
 from .progress_log import ProgressLog
 from .results import CorpusReport
@@ -58,17 +58,8 @@ def output_paths(inputs: Sequence[Path], output: str | os.PathLike[str]) -> list
 
 
 def read_input(path: Path, field: str, output_field: str) -> Document:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"There is no file at {path}.") from None
-    except OSError as exc:
-        raise InputError(f"Can't read {path}: {exc.strerror or exc}.") from None
-    if path.suffix.lower() in RECORD_FORMATS:
-        return parse_records(data, path.name, field=field, output_field=output_field)
-    if path.suffix.lower() not in FORMATS:
-        raise InputError(f"Can't translate {path.name}: use {', '.join(sorted([*FORMATS, *RECORD_FORMATS]))} files.")
-    return parse_document(data, path.name)
+    format_of(path.name)  # an unknown extension is refused before the file is read
+    return parse_document(read_file(path), path.name, field=field, output_field=output_field)
 
 
 def translate_corpus(
@@ -99,6 +90,11 @@ def translate_corpus(
     pending = [unit for unit in distinct if log.translation(unit) is None]
     resumed = len(distinct) - len(pending)
     warnings = [note for doc in documents for note in doc.warnings]
+    if log.discarded:
+        warnings.append(
+            f"The progress file held {log.discarded:,} finished units made with other settings, or after a settings "
+            f"line cut short; they are kept in {log.set_aside} and were translated again."
+        )
     if on_progress:
         on_progress(resumed, len(distinct))
     batches = (

@@ -1,4 +1,9 @@
-"""Files through translate(): the Translate tab's upload (translate_document) and the CLI's corpora (translate_groups).
+"""Files through translate(): extract_units and merge_units, translate_document on them, and translate_groups.
+
+extract_units() takes a file's translatable units out, merge_units() puts translations back: the
+workflow of professional translation tools (translate the units anywhere: our models, another
+engine, a person). A unit whose translation equals it is written back byte for byte, so
+``merge_units(d, f, extract_units(d, f).units) == d`` for every document we accept.
 
 translate_groups() hands many short texts (paragraphs, subtitle cues, rows) to translate() a group
 at a time, joined by blank lines, so one call batches them through the model together. A chunk
@@ -20,10 +25,11 @@ from typing import Any
 from ...core.errors import InputError
 from ...core.results import Progress, RunInfo, report
 from ...core.settings import get_settings
-from ...text.formats.base import parse_document
+from ...text.formats.base import check_size, read_file
+from ...text.formats.table import format_of, parse_document
 from ..translation.results import TranslatedChunk, TranslationResult
 from ..translation.translate import join_translations, translate
-from .results import DocumentResult
+from .results import DocumentResult, DocumentUnits
 
 # texts joined into one translate() call are separated by a blank line: no chunk crosses it
 SEPARATOR = "\n\n"
@@ -36,6 +42,49 @@ class Group:
     indexes: tuple[int, ...]  # positions in the texts given to translate_groups, ascending and contiguous
     translations: tuple[str, ...]  # translate(text).text for each of them
     result: TranslationResult  # translate() of the texts joined by SEPARATOR
+
+
+def extract_units(
+    data: bytes, filename: str, *, field: str = "text", output_field: str = "translation", max_chars: int | None = None
+) -> DocumentUnits:
+    """The translatable units of a file (its bytes; ``filename``'s extension names the format), in document order.
+
+    Records (.jsonl, .tsv) take ``field`` (a JSON key or TSV column); ``max_chars`` caps a file's characters.
+    """
+    document = parse_document(_bytes(data), filename, max_chars=max_chars, field=field, output_field=output_field)
+    return DocumentUnits(document.name, document.format, list(document.units), document.warnings)
+
+
+def merge_units(
+    data: bytes,
+    filename: str,
+    translations: Sequence[str],
+    *,
+    field: str = "text",
+    output_field: str = "translation",
+) -> bytes:
+    """The file with each unit replaced by its translation (one per unit of extract_units, in order).
+
+    A document keeps everything else byte for byte; a record file gets each translation in ``output_field``.
+    """
+    document = parse_document(_bytes(data), filename, field=field, output_field=output_field)
+    if isinstance(translations, str) or len(translations) != len(document.units):
+        given = 1 if isinstance(translations, str) else len(translations)
+        raise InputError(
+            f"{document.name} has {len(document.units):,} units, and {given:,} translations were given; "
+            "give one per unit, in the order extract_units lists them."
+        )
+    if not all(isinstance(t, str) for t in translations):
+        raise InputError("Every translation must be text (a string).")
+    if list(translations) == list(document.units) and format_of(document.name).in_place:
+        return bytes(data)  # nothing changes: the file as it came (a .docx saved again would differ in its zip)
+    return document.rebuild(list(translations))
+
+
+def _bytes(data: object) -> bytes:
+    if not isinstance(data, bytes | bytearray):
+        raise InputError(f"Give the file's contents as bytes, not {type(data).__name__}.")
+    return bytes(data)
 
 
 def translate_document(
@@ -54,19 +103,20 @@ def translate_document(
     started = time.perf_counter()
     settings = get_settings()
     data, name = read_upload(file, filename, settings.max_upload_bytes)
-    document = parse_document(data, name, max_chars=settings.max_chars_document)
-    distinct = list(dict.fromkeys(document.units))  # a repeated cue or cell is translated once
+    format_of(name, documents_only=True)
+    extracted = extract_units(data, name, max_chars=settings.max_chars_document)
+    distinct = list(dict.fromkeys(extracted.units))  # a repeated cue or cell is translated once
     groups = list(translate_groups(distinct, progress=progress, **options))
     by_text = {text: out for group in groups for text, out in zip_group(distinct, group)}
-    translations = tuple(by_text[unit] for unit in document.units)
+    translations = tuple(by_text[unit] for unit in extracted.units)
     merged = merge_groups(groups, started)
     run = {f.name: getattr(merged, f.name) for f in dataclasses.fields(RunInfo)}
-    run["warnings"] = (*document.warnings, *merged.warnings)
+    run["warnings"] = (*extracted.warnings, *merged.warnings)
     return DocumentResult(
         name=name,
-        format=document.format,
-        data=document.rebuild(translations),
-        units=document.units,
+        format=extracted.format,
+        data=merge_units(data, name, translations),
+        units=tuple(extracted.units),
         translations=translations,
         translation=merged,
         **run,
@@ -78,26 +128,11 @@ def read_upload(file: str | os.PathLike[str] | bytes, filename: str | None, max_
     if isinstance(file, bytes | bytearray):
         if not filename:
             raise InputError("Give the file's name with its contents: its extension says its format.")
-        name, size = Path(filename).name, len(file)
-    else:
-        path = Path(file)
-        name = Path(filename).name if filename else path.name
-        try:
-            size = path.stat().st_size
-        except OSError:
-            raise InputError(f"There is no file to read at {path}.") from None
-    if size > max_bytes:
-        raise InputError(f"{name} is {_megabytes(size)}; files up to {_megabytes(max_bytes)} can be translated.")
-    if isinstance(file, bytes | bytearray):
+        name = Path(filename).name
+        check_size(name, len(file), max_bytes)
         return bytes(file), name
-    try:
-        return Path(file).read_bytes(), name
-    except OSError as exc:
-        raise InputError(f"Can't read {name}: {exc.strerror or exc}.") from None
-
-
-def _megabytes(size: int) -> str:
-    return f"{size:,} bytes" if size < 1_000_000 else f"{size / 1_000_000:.1f} MB"
+    name = Path(filename).name if filename else Path(file).name
+    return read_file(file, max_bytes=max_bytes, name=name), name
 
 
 # -------------------------------------------------------------------- groups of texts

@@ -25,12 +25,17 @@ class ProgressLog:
         self.path = path
         self.settings = {"settings": dict(settings)}
         self.done: dict[str, str] = {}  # unit key -> translation
-        self.discarded = False  # an old file made with other settings was set aside
+        # finished units of an old file whose settings differ or can't be read (a cut first line): kept apart in
+        # ``set_aside``, and the caller says so
+        self.discarded = 0
+        self.set_aside = path.with_name(path.name + ".old")
         lines = self._read()
         if lines and lines[0] == self.settings:
             self.done = {line["key"]: line["text"] for line in lines[1:] if "key" in line and "text" in line}
-        else:
-            self.discarded = bool(lines)
+        else:  # a new file, or an old one made with other settings: start over
+            self.discarded = sum("key" in line and "text" in line for line in lines)
+            if self.discarded:
+                self.path.replace(self.set_aside)
             self._append([self.settings], mode="w")
 
     def add(self, finished: Iterable[tuple[str, str]]) -> None:

@@ -8,6 +8,16 @@ from ...core.results import RunInfo
 from ..translation.results import TranslationResult
 
 
+@dataclass(frozen=True)
+class DocumentUnits:
+    """A file's translatable units (extract_units), to translate anywhere and put back with merge_units."""
+
+    name: str  # the file's name
+    format: str  # text, markdown, srt, vtt, docx, jsonl or tsv
+    units: list[str]  # each unit's text as the model would see it, in document order (repeats kept)
+    warnings: tuple[str, ...]  # what a merge can't keep (formatting inside a paragraph, a block left as it is)
+
+
 @dataclass(frozen=True, eq=False)
 class DocumentResult(RunInfo):
     name: str  # the uploaded file's name

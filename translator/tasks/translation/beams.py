@@ -4,7 +4,7 @@ Recorded from generate's own run, never re-implemented: a logits processor sees,
 rows generate kept (their token sequences, so each row's parent is known) and their next-token
 log-probs, from which each row's top candidates are taken; a stopping criterion sees the candidates
 generate ranked, best first, so the ones that finished are known. The run goes through the one
-generate path's options and caps (tasks/generation.py, engines/transformers.py), so the tree's best
+generate path's options and caps (generation.py, engines/transformers.py), so the tree's best
 hypothesis is translate()'s for the same chunk and settings.
 """
 
@@ -20,15 +20,15 @@ from transformers import LogitsProcessor, LogitsProcessorList, StoppingCriteria,
 
 from ...core.checks import int_arg, text_arg
 from ...core.errors import InputError
+from ...core.limits import content_limit, new_token_limit
 from ...core.loading import LoadedModel, load_model
 from ...core.results import run_info
 from ...core.settings import get_settings
 from ...text.chunking import plan_chunks
 from .engines import transformers as engine
 from .engines.base import GenerationOptions
-from .generation import decoder_ceiling, generation_options, new_token_cap
+from .generation import generation_options, new_token_cap
 from .results import BeamHypothesis, BeamNode, BeamTree
-from .translate import input_token_limit
 
 Prefix = tuple[int, ...]  # token ids from the decoder start token on
 
@@ -50,14 +50,14 @@ def beam_search_tree(
     loaded = load_model(model, "translation", precision)
     language = loaded.spec.languages[0] if loaded.spec.languages else "en"
     # packed up to the model's limit: any chunk translate() made, packed or not, comes back as one chunk
-    chunks = plan_chunks(text, loaded.tokenizer, max_tokens=input_token_limit(loaded), language=language, pack=True)
+    chunks = plan_chunks(text, loaded.tokenizer, max_tokens=content_limit(loaded), language=language, pack=True)
     if len(chunks) != 1:
         raise InputError(
             f"The beam search tree shows one chunk at a time and this text makes {len(chunks)}; "
             "pass one sentence or one chunk of a translation."
         )
     chunk = chunks[0]
-    ceiling = decoder_ceiling(loaded, options)
+    ceiling = new_token_limit(loaded.model.config, options.max_new_tokens)
     cap = new_token_cap(chunk.n_tokens, ceiling)
     if max_new_tokens is not None:
         cap = int_arg("The new-token limit", max_new_tokens, 1, ceiling)
@@ -105,7 +105,7 @@ def _search(
             ),
         )
     lengths, ended = engine.generated_lengths(out.sequences, [cap], every.num_return_sequences, list(eos_ids))
-    scores = engine.sequence_scores(out, lengths, every)
+    scores = engine.sequence_scores(loaded.model, out, lengths, every)
     returned: dict[Prefix, float] = {}
     for row, length in enumerate(lengths):
         prefix = tuple(out.sequences[row, : 1 + length].tolist())

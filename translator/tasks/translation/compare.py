@@ -222,4 +222,5 @@ def _run_info(a: TranslationResult, b: TranslationResult, started: float) -> dic
         "footprint_bytes": a.footprint_bytes if one_model else a.footprint_bytes + b.footprint_bytes,
         "seconds": time.perf_counter() - started,
         "warnings": (*(f"A: {w}" for w in a.warnings), *(f"B: {w}" for w in b.warnings)),
+        "notes": (*(f"A: {n}" for n in a.notes), *(f"B: {n}" for n in b.notes)),
     }

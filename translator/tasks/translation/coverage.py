@@ -81,8 +81,7 @@ def chunk_coverage(result: TranslationResult, index: int, *, threshold: float = 
     found = coverage(
         chunk.source, model=result.model, num_beams=result.num_beams, precision=result.precision, threshold=threshold
     )
-    shown = chunk.hypotheses[0].text if chunk.hypotheses else ""
-    if found.translation == shown:
+    if found.translation == chunk.best:
         return found
     note = (
         f"This translation differs from the one of chunk {index + 1} ({result.engine} engine); "

@@ -2,7 +2,7 @@
 
 Same options, same per-chunk new-token caps, ``forced_eos_token_id=None`` (a forced ``</s>`` at the
 cap would hide a cut), same truncation detection. ``generate_batch`` hands a batch of source texts to
-an engine (engines/transformers.py, the reference and 4-bit path; engines/ctranslate2.py, the fast one)
+an ``Engine`` (engines/transformers.py, the reference and 4-bit path; engines/ctranslate2.py, the fast one)
 and gets back one ``Generated`` per text, best hypothesis first.
 """
 
@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 from ...core.checks import float_arg, int_arg
+from ...core.limits import new_token_limit
 from ...core.settings import get_settings
 from ...text.chunking import Chunk
-from .engines.base import Generated, GenerationOptions, Seq2Seq
+from .engines import ctranslate2, transformers
+from .engines.base import Engine, Generated, GenerationOptions, Seq2Seq
 
 # new tokens allowed per chunk: output length ~ input length for these language pairs, plus headroom
 NEW_TOKENS_PER_INPUT_TOKEN = 1.5
@@ -53,13 +54,6 @@ def new_token_cap(n_tokens: int, ceiling: int) -> int:
     return max(1, min(ceiling, math.ceil(n_tokens * NEW_TOKENS_PER_INPUT_TOKEN) + NEW_TOKENS_HEADROOM))
 
 
-def decoder_ceiling(loaded: Seq2Seq, options: GenerationOptions) -> int:
-    """The options' ceiling, lowered so start token + new tokens fit the decoder's position table."""
-    config = loaded.model.config
-    positions = getattr(getattr(config, "decoder", config), "max_position_embeddings", None)
-    return min(options.max_new_tokens, positions - 1) if isinstance(positions, int) else options.max_new_tokens
-
-
 def make_batches(
     chunks: Sequence[Chunk], num_beams: int, token_budget: int = BATCH_TOKEN_BUDGET, max_rows: int = MAX_BATCH_ROWS
 ) -> list[list[Chunk]]:
@@ -82,27 +76,21 @@ def make_batches(
 
 
 def generate_batch(
-    loaded: Seq2Seq, texts: Sequence[str], n_tokens: Sequence[int], options: GenerationOptions, engine: Any = None
+    loaded: Seq2Seq, texts: Sequence[str], n_tokens: Sequence[int], options: GenerationOptions
 ) -> list[Generated]:
     """Generate for each text under its own cap (from its source token count), best hypothesis first.
 
-    ``engine`` runs the batch (default: the one ``loaded`` was loaded for); a text's output is the same in
-    any batch as alone, because each text keeps its own cap.
+    The engine ``loaded`` was loaded for runs the batch; a text's output is the same in any batch as alone,
+    because each text keeps its own cap.
     """
-    ceiling = decoder_ceiling(loaded, options)
+    ceiling = new_token_limit(loaded.model.config, options.max_new_tokens)
     caps = [new_token_cap(n, ceiling) for n in n_tokens]
-    return (engine or engine_for(loaded)).generate(loaded, list(texts), caps, options)
+    return engine_for(loaded).generate(loaded, list(texts), caps, options)
 
 
-def engine_for(loaded: Seq2Seq) -> Any:
-    """The engine module that runs ``loaded``: ``generate()`` and ``max_rows()`` (its memory guard)."""
-    if getattr(loaded, "engine", "transformers") == "ctranslate2":
-        from .engines import ctranslate2
-
-        return ctranslate2
-    from .engines import transformers
-
-    return transformers
+def engine_for(loaded: Seq2Seq) -> Engine:
+    """The engine that runs ``loaded``, known by what its model is: a converted CTranslate2 model, else torch's."""
+    return ctranslate2 if isinstance(loaded.model, ctranslate2.FastModel) else transformers
 
 
 def truncation_warning(numbers: Sequence[int], options: GenerationOptions) -> str:

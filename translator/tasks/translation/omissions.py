@@ -6,7 +6,7 @@ A chunk is flagged when its best translation
 - is much shorter or longer than its source in characters ("length_ratio"; the band is a setting), or
 - stopped before the model ended it ("truncated").
 The flags are hints, not verdicts: a translation may merge two short sentences faithfully. They say
-where to look; Compare and the coverage check (tasks/coverage.py) say more.
+where to look; Compare and the coverage check (coverage.py) say more. Their wording: results.FLAG_TEXTS.
 """
 
 from __future__ import annotations
@@ -14,18 +14,12 @@ from __future__ import annotations
 import bisect
 import dataclasses
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from ...core.settings import get_settings
 from ...text.chunking import Chunk
 from ...text.segment import Span, sentences
+from .results import LENGTH_RATIO, SENTENCE_COUNT, TRUNCATED, TranslatedChunk
 
-if TYPE_CHECKING:
-    from .results import TranslatedChunk
-
-SENTENCE_COUNT = "sentence_count"
-LENGTH_RATIO = "length_ratio"
-TRUNCATED = "truncated"
 # below this many source characters the ratio is noise ("OK." -> "In Ordnung." is 3.7x): no length flag
 MIN_RATIO_CHARS = 20
 # the warning names at most this many chunks
@@ -76,39 +70,30 @@ def output_sentences(output: str, expected: int, language: str) -> int:
 
 
 def flag_warning(chunks: Sequence[TranslatedChunk], packed: bool) -> str | None:
-    """One sentence naming the flagged chunks (1-based) and why, or None when none is flagged."""
+    """One sentence naming the flagged chunks (1-based) and why, or None when none is flagged. It advises a retry
+    only while one may help (after a retry, the chunks it redid hold one sentence each)."""
     flagged = [c for c in chunks if c.flags]
     if not flagged:
         return None
-    listed = "; ".join(f"chunk {c.index + 1}: {_reasons(c)}" for c in flagged[:MAX_LISTED])
+    listed = "; ".join(f"chunk {c.index + 1}: {', '.join(c.flag_notes)}" for c in flagged[:MAX_LISTED])
     more = f"; and {len(flagged) - MAX_LISTED} more" if len(flagged) > MAX_LISTED else ""
     advice = (
-        "retry them sentence by sentence (retry_flagged) or compare them with the source"
-        if packed
+        "translate them again sentence by sentence, or compare them with the source"
+        if packed and any(c.retryable for c in flagged)
         else "compare them with the source"
     )
     return f"{len(flagged)} of {len(chunks)} chunks may be missing part of their source ({listed}{more}): {advice}."
-
-
-def _reasons(chunk: TranslatedChunk) -> str:
-    output = chunk.hypotheses[0].text if chunk.hypotheses else ""
-    words = {
-        SENTENCE_COUNT: "fewer sentences than the source",
-        LENGTH_RATIO: f"{length_ratio(chunk.source, output):.2f}x the source's length",
-        TRUNCATED: "cut short",
-    }
-    return ", ".join(words.get(flag, flag) for flag in chunk.flags)
 
 
 # -------------------------------------------------------------------- retry
 
 
 def retry_plan(chunks: Sequence[TranslatedChunk], singles: Sequence[Chunk]) -> dict[int, list[Chunk]]:
-    """Flagged chunks that hold several sentences, each mapped to its one-sentence chunks from ``singles``
+    """Retryable chunks (flagged, of several sentences), each mapped to its one-sentence chunks from ``singles``
     (a ``pack=False`` plan of the same text, whose chunks nest inside packed ones)."""
     plan = {}
     for chunk in chunks:
-        if not chunk.flags:
+        if not chunk.retryable:
             continue
         inside = [s for s in singles if chunk.char_start <= s.char_start and s.char_end <= chunk.char_end]
         if len(inside) > 1:

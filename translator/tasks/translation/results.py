@@ -10,6 +10,17 @@ from typing import Any
 from ...core.results import RunInfo
 from ...text.chunking import Chunk
 
+# omission flags (tasks/translation/omissions.py decides them): the codes, and the one wording of each that the
+# warning, the chunk viewer and Compare all use
+SENTENCE_COUNT = "sentence_count"
+LENGTH_RATIO = "length_ratio"
+TRUNCATED = "truncated"
+FLAG_TEXTS = {
+    SENTENCE_COUNT: "fewer sentences than the source",
+    LENGTH_RATIO: "much shorter or longer than the source",
+    TRUNCATED: "cut short",
+}
+
 
 @dataclass(frozen=True)
 class Hypothesis:
@@ -38,10 +49,30 @@ class TranslatedChunk(Chunk):
     max_new_tokens: int = 0  # the cap this chunk ran under
     tokens: tuple[TokenScore, ...] = ()  # per generated token of the best hypothesis, when the engine reports it
     flags: tuple[str, ...] = ()  # short codes for a possible omission ("truncated", "length_ratio", ...)
+    # the source's sentences wholly inside this chunk, as the whole text was cut (0: a piece of a cut sentence)
+    source_sentences: int = 1
+    length_ratio: float = 1.0  # non-whitespace characters of the best hypothesis per one of the source
 
     @property
     def source(self) -> str:
         return self.text
+
+    @property
+    def best(self) -> str:
+        """The best hypothesis's text; "" when there is none."""
+        return self.hypotheses[0].text if self.hypotheses else ""
+
+    @property
+    def retryable(self) -> bool:
+        """Whether translating it again sentence by sentence (``retry_flagged``) may change it: flagged, and
+        holding several sentences."""
+        return bool(self.flags) and self.source_sentences > 1
+
+    @property
+    def flag_notes(self) -> tuple[str, ...]:
+        """The flags in words (FLAG_TEXTS), the length flag with this chunk's own ratio."""
+        ratio = f" ({self.length_ratio:.2f}x its length)"
+        return tuple(FLAG_TEXTS.get(flag, flag) + (ratio if flag == LENGTH_RATIO else "") for flag in self.flags)
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,6 +85,11 @@ class TranslationResult(RunInfo):
     batches: int = 0
     pack_sentences: bool = False
     languages: tuple[str, str] = ("en", "en")  # source, target: how each side was cut into sentences
+
+    @property
+    def retryable(self) -> bool:
+        """Whether ``retry_flagged`` may change this translation: a packed chunk of it is retryable."""
+        return self.pack_sentences and any(chunk.retryable for chunk in self.chunks)
 
 
 @dataclass(frozen=True)

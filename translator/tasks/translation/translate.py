@@ -3,10 +3,10 @@
 preprocess: one sentence per chunk (or, with ``pack_sentences``, several up to ``max_chunk_tokens``)
 by plan_chunks, chunks sorted by length into batches under a token budget (and a memory budget for
 the per-step scores). forward: the one generate
-path (tasks/generation.py), each chunk capped at its own number of new tokens, so a chunk's
+path (generation.py), each chunk capped at its own number of new tokens, so a chunk's
 output is the same in any batch as alone. postprocess: hypotheses put back in document order,
 joined with the source's own line and paragraph breaks; chunks that may have lost part of their
-source are flagged (tasks/omissions.py) and, with ``retry_flagged``, packed ones translated again
+source are flagged (omissions.py) and, with ``retry_flagged``, packed ones translated again
 sentence by sentence.
 """
 
@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 
 from ...core.checks import int_arg, text_arg
-from ...core.limits import model_input_limit
+from ...core.limits import content_limit
 from ...core.loading import LoadedModel
 from ...core.results import Progress, report, run_info
 from ...core.settings import get_settings
@@ -62,7 +62,7 @@ def translate(
     on token windows); ``pack_sentences`` packs several per chunk up to ``max_chunk_tokens`` (default 96):
     more context, and a risk that the model drops one. ``retry_flagged`` translates flagged packed chunks
     again sentence by sentence and uses those translations. ``engine``: "auto" (CTranslate2 where it can run
-    the model, else transformers; a warning says which ran and why), "transformers" or "ctranslate2".
+    the model, else transformers; a note says which ran and why), "transformers" or "ctranslate2".
     """
     started = time.perf_counter()
     text_arg("text to translate", text, get_settings().max_chars_translate)
@@ -85,12 +85,7 @@ def translate(
             notes.append(omissions.retry_note([i + 1 for i in sorted(plan)]))
     cut = [c.index + 1 for c in ordered if c.truncated]
     flagged = omissions.flag_warning(ordered, bool(pack_sentences))
-    warnings = [
-        *engine_notes,
-        *([truncation_warning(cut, options)] if cut else []),
-        *([flagged] if flagged else []),
-        *notes,
-    ]
+    warnings = [*([truncation_warning(cut, options)] if cut else []), *([flagged] if flagged else [])]
     return TranslationResult(
         text=join_translations(text, ordered),
         chunks=ordered,
@@ -100,7 +95,7 @@ def translate(
         batches=n_batches,
         pack_sentences=bool(pack_sentences),
         languages=languages,
-        **run_info(loaded, started, warnings),
+        **run_info(loaded, started, warnings, notes=[*engine_notes, *notes]),
     )
 
 
@@ -132,34 +127,29 @@ def _translate_chunks(
 def translated_chunk(
     chunk: Chunk, output: Generated, target_language: str = "en", source_sentences: int = 1
 ) -> TranslatedChunk:
-    """``chunk`` with what the engine made of it, and its omission flags (tasks/omissions.py)."""
+    """``chunk`` with what the engine made of it, its sentence count and its omission flags (omissions.py)."""
     fields = {f.name: getattr(chunk, f.name) for f in dataclasses.fields(Chunk)}
-    best = output.hypotheses[0].text if output.hypotheses else ""
-    return TranslatedChunk(
+    done = TranslatedChunk(
         **fields,
         hypotheses=output.hypotheses,
         truncated=output.truncated,
         new_tokens=output.new_tokens,
         max_new_tokens=output.max_new_tokens,
         tokens=output.tokens,
-        flags=omissions.omission_flags(
-            chunk.text,
-            best,
-            source_sentences=source_sentences,
-            truncated=output.truncated,
-            target_language=target_language,
-        ),
+        source_sentences=source_sentences,
     )
-
-
-def input_token_limit(loaded: LoadedModel) -> int:
-    """Content tokens a chunk may have: the model's input limit less the special tokens its recipe adds."""
-    specials = loaded.tokenizer.num_special_tokens_to_add() if loaded.recipe.add_special_tokens else 0
-    return model_input_limit(loaded.tokenizer, loaded.model.config) - specials
+    flags = omissions.omission_flags(
+        done.source,
+        done.best,
+        source_sentences=source_sentences,
+        truncated=output.truncated,
+        target_language=target_language,
+    )
+    return dataclasses.replace(done, flags=flags, length_ratio=omissions.length_ratio(done.source, done.best))
 
 
 def _chunk_budget(loaded: LoadedModel, max_chunk_tokens: object, pack: bool) -> int:
-    limit = input_token_limit(loaded)
+    limit = content_limit(loaded)
     if max_chunk_tokens is None:
         # one sentence per chunk is cut only past the model's limit; packing stops near sentence size
         return min(DEFAULT_CHUNK_TOKENS, limit) if pack else limit
@@ -180,12 +170,14 @@ def join_translations(source: str, chunks: Sequence[TranslatedChunk]) -> str:
     parts: list[str] = []
     for previous, chunk in zip([None, *chunks[:-1]], chunks, strict=True):
         if previous is not None:
-            parts.append(_separator(source[previous.char_end : chunk.char_start]))
-        parts.append(chunk.hypotheses[0].text if chunk.hypotheses else "")
+            parts.append(separator(source[previous.char_end : chunk.char_start]))
+        parts.append(chunk.best)
     return "".join(parts)
 
 
-def _separator(gap: str) -> str:
+def separator(gap: str) -> str:
+    """What goes between two translated chunks whose sources ``gap`` separates: a blank line, a line break or a
+    space (the confidence view breaks its lines the same way)."""
     if PARAGRAPH_BREAK.search(gap):
         return "\n\n"
     if has_line_break(gap):

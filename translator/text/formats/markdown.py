@@ -4,8 +4,14 @@ Block level: only the inline content of paragraphs, headings and table cells is 
 blocks, HTML blocks, front matter and link definitions stay literal. Inline level: markdown-it's
 tokens say what is markup (inline code, links, images, autolinks, HTML, emphasis, hard breaks);
 each is found again in the source, in order, and the text between two of them is one unit, with
-bare URLs cut out. Link text is translated, link targets are not. A run's source must unescape to
-exactly the text markdown-it saw, or the whole block stays untranslated and a warning says so.
+bare URLs cut out. Link text is translated, link targets are not; a reference link written
+``[text]`` or ``[text][]`` becomes ``[translation][text]`` so it still finds its definition.
+
+A run's source must unescape to exactly the text markdown-it saw. When a block's markup can't be
+placed that way, the block's text becomes one unit with its inline markup dropped, and a warning
+names the block. A translation is written as text, never as markup: characters that would start
+markup are backslash-escaped, and so is a line start that would read as a heading, list item or
+quote (``1986\\.``, ``\\#``). A unit whose translation equals it keeps its own source (base.py).
 """
 
 from __future__ import annotations
@@ -16,8 +22,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.helpers import parseLinkDestination, parseLinkTitle
 
-from .base import LETTER, Replacement
+from .base import LETTER, Dependent, Escape, Replacement
 
 PARSER = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 # YAML (---) or TOML (+++) front matter at the very start of the file
@@ -29,22 +36,34 @@ LEADING = re.compile(r"\A[\s.,;:!?)\]]*")
 ESCAPE_OR_ENTITY = re.compile(
     r"\\([!-/:-@\[-`{-~])|(&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});)"
 )
-# characters a translation must not bring in as markup
-SPECIAL = re.compile(r"([\\`*_\[\]<>&])")
+# characters a translation must not bring in as markup, anywhere in a line
+SPECIAL = re.compile(r"([\\`*_\[\]<>&|~])")
+# at the start of a line: a heading, quote, list item, thematic break or setext underline
+BLOCK_START = re.compile(r"\A(?:#|>|[-+=]|(?=\d{1,9}[.)]))")
+ORDERED = re.compile(r"\A(\d{1,9})([.)])")
+CLOSING_HASHES = re.compile(r"(\s)(#+)\Z")  # would close an ATX heading
+# whitespace a line of text may hold and a translation may not: no-break spaces (&nbsp;) are text, kept
+WHITESPACE = re.compile(r"[ \t\r\n]+")
 EMPHASIS = {"em_open", "em_close", "strong_open", "strong_close", "s_open", "s_close"}
+RETRIED = EMPHASIS | {"link_open", "image"}  # markup whose characters may also stand as text before it
 
 
-def escape_markdown(translation: str) -> str:
-    """A translation as Markdown text: characters that would start markup are backslash-escaped."""
-    return SPECIAL.sub(r"\\\1", translation)
+def escape_markdown(translation: str, line_start: bool = False) -> str:
+    """A translation as Markdown text on one line: characters that would start markup are backslash-escaped."""
+    text = SPECIAL.sub(r"\\\1", flat(translation))  # a line break would end a list item or quote
+    text = CLOSING_HASHES.sub(r"\1\\\2", text)
+    if line_start and BLOCK_START.match(text):
+        text = ORDERED.sub(r"\1\\\2", text) if ORDERED.match(text) else "\\" + text
+    return text
 
 
 class Unplaced(Exception):
-    """A token could not be found again in the source: the block is left as it is."""
+    """A token could not be found again in the source."""
 
 
-def markdown_units(text: str) -> tuple[list[Replacement], list[str]]:
-    """The translatable runs of ``text`` and warnings about blocks left untranslated."""
+def markdown_units(text: str) -> tuple[list[Replacement], list[str], Escape, list[Dependent]]:
+    """The translatable runs of ``text``, warnings about blocks whose markup had to go, how to write a
+    translation, and the reference-link labels to write out when their link text changes."""
     front = FRONT_MATTER.match(text)
     # front matter becomes blank lines, so line numbers still point into ``text``
     parsed = "\n" * front.group().count("\n") + text[front.end() :] if front else text
@@ -54,66 +73,110 @@ def markdown_units(text: str) -> tuple[list[Replacement], list[str]]:
         starts.append(starts[-1] + len(line) + 1)
     cursor: dict[int, int] = {}  # per line, where the last placed inline content ended (table cells share lines)
     found: list[Replacement] = []
-    skipped = 0
+    labels: list[Dependent] = []
+    line_starts: set[int] = set()  # where units that begin a line start: a block marker there needs escaping
+    warnings: list[str] = []
     for token in PARSER.parse(parsed):
         if token.type != "inline" or not token.map or not token.content.strip():
             continue
+        block = Block(token, lines, starts, cursor)
         try:
-            found += inline_units(token, lines, starts, cursor)
+            units, links = block.units()
         except Unplaced:
-            skipped += 1
-    warnings = (
-        [f"{skipped} Markdown block(s) have markup that could not be placed exactly; they were left untranslated."]
-        if skipped
-        else []
-    )
-    return found, warnings
+            units, links = block.whole(), []
+            what = f"line {token.map[0] + 1} (“{' '.join(token.content.split())[:40]}”)"
+            warnings.append(
+                f"The Markdown block at {what} has markup that could not be placed exactly; "
+                + ("it was translated with its inline markup dropped." if units else "it was left as it is.")
+            )
+        found += [(start, end, unit) for start, end, unit, _ in units]
+        line_starts |= {start for start, _, _, first in units if first}
+        labels += links
+    return found, warnings, lambda start, out: escape_markdown(out, start in line_starts), labels
 
 
-def inline_units(token: Any, lines: Sequence[str], starts: Sequence[int], cursor: dict[int, int]) -> list[Replacement]:
-    content: str = token.content
-    pieces = content.split("\n")
-    # where each content line starts in the source: at the end of its source line (after list markers,
-    # "> " and indentation), or, for headings with closing #s and table cells, at its first match
-    bases: list[int] = []
-    for k, piece in enumerate(pieces):
-        number = token.map[0] + k
-        if number >= len(lines):
+class Block:
+    """One inline token (a paragraph's, heading's or table cell's text) placed in the source."""
+
+    def __init__(self, token: Any, lines: Sequence[str], starts: Sequence[int], cursor: dict[int, int]) -> None:
+        self.token, self.content = token, token.content
+        self.pieces = self.content.split("\n")
+        self.bases = self._bases(lines, starts, cursor)
+        self.offsets = [0]
+        for piece in self.pieces:
+            self.offsets.append(self.offsets[-1] + len(piece) + 1)
+
+    def _bases(self, lines: Sequence[str], starts: Sequence[int], cursor: dict[int, int]) -> list[int] | None:
+        """Where each content line starts in the source: at the end of its source line (after list markers,
+        "> " and indentation), or, for headings with closing #s and table cells, at its first match."""
+        bases: list[int] = []
+        for k, piece in enumerate(self.pieces):
+            number = self.token.map[0] + k
+            if number >= len(lines):
+                return None
+            line, begin = lines[number], cursor.get(number, 0)
+            tail = len(line.rstrip()) - len(piece.rstrip())
+            at = tail if tail >= begin and line.rstrip().endswith(piece.rstrip()) else line.find(piece, begin)
+            if at < 0:
+                return None
+            cursor[number] = at + len(piece)
+            bases.append(starts[number] + at)
+        return bases
+
+    def source(self, j: int) -> int:
+        """The source offset of content offset ``j``."""
+        assert self.bases is not None
+        k = max(i for i in range(len(self.pieces)) if self.offsets[i] <= j)
+        return self.bases[k] + j - self.offsets[k]
+
+    def units(self) -> tuple[list[tuple[int, int, str, bool]], list[Dependent]]:
+        """(source start, end, unit, begins a line) per text run, and the block's reference-link labels."""
+        if self.bases is None:
             raise Unplaced
-        line, begin = lines[number], cursor.get(number, 0)
-        tail = len(line.rstrip()) - len(piece.rstrip())
-        at = tail if tail >= begin and line.rstrip().endswith(piece.rstrip()) else line.find(piece, begin)
-        if at < 0:
-            raise Unplaced
-        cursor[number] = at + len(piece)
-        bases.append(starts[number] + at)
-    offsets = [0]
-    for piece in pieces:
-        offsets.append(offsets[-1] + len(piece) + 1)
+        runs, links = text_runs(self.content, self.token.children or [])
+        units = []
+        for a, b in runs:
+            for start, end in split_urls(self.content, a, b):
+                unit = flat(unescape(self.content[start:end]))
+                if LETTER.search(unit):
+                    first = not self.content[:start].rpartition("\n")[2].strip()
+                    units.append((self.source(start), self.source(end), unit, first))
+        labels: list[Dependent] = []
+        for close, end, label, inside in links:
+            within = tuple(u[0] for u in units if self.source(inside) <= u[0] < self.source(close))
+            if within:
+                labels.append((self.source(close), self.source(end), f"][{label}]", within))
+        return units, labels
 
-    def source(j: int) -> int:
-        k = max(i for i in range(len(pieces)) if offsets[i] <= j)
-        return bases[k] + j - offsets[k]
+    def whole(self) -> list[tuple[int, int, str, bool]]:
+        """The block as one unit, its inline markup dropped; none when its lines can't be found."""
+        plain = " ".join(
+            "".join(c.content if c.type in ("text", "code_inline") else " " for c in self.token.children or []).split()
+        )
+        if self.bases is None or not LETTER.search(plain):
+            return []
+        start = len(self.content) - len(self.content.lstrip())
+        end = len(self.content.rstrip())
+        return [(self.source(start), self.source(end), plain, True)]
 
-    units: list[Replacement] = []
-    for a, b in text_runs(content, token.children or []):
-        for start, end in split_urls(content, a, b):
-            unit = " ".join(unescape(content[start:end]).split())
-            if LETTER.search(unit):
-                units.append((source(start), source(end), unit))
-    return units
 
-
-def text_runs(content: str, children: Sequence[Any]) -> list[tuple[int, int]]:
-    """(start, end) in ``content`` of the text between markup tokens, each checked against the parsed text."""
+def text_runs(content: str, children: Sequence[Any]) -> tuple[list[tuple[int, int]], list[tuple[int, int, str, int]]]:
+    """(start, end) in ``content`` of the text between markup tokens, each checked against the parsed text,
+    and per shortcut or collapsed reference link (``[label]``, ``[label][]``): where its "]" tail starts and
+    ends, its label, and where its text starts."""
     runs: list[tuple[int, int]] = []
+    links: list[tuple[int, int, str, int]] = []
     seen: list[str] = []
     pos = 0
     inside_autolink = False
     opened: list[int] = []  # where the "[" of each link we are inside is
 
+    def matches(end: int) -> bool:
+        """Whether the source from ``pos`` to ``end`` reads as the text the parser saw there."""
+        return " ".join(unescape(content[pos:end]).split()) == " ".join("".join(seen).split())
+
     def close(end: int) -> None:
-        if " ".join(unescape(content[pos:end]).split()) != " ".join("".join(seen).split()):
+        if not matches(end):
             raise Unplaced
         if content[pos:end].strip():
             runs.append((pos, end))
@@ -129,15 +192,20 @@ def text_runs(content: str, children: Sequence[Any]) -> list[tuple[int, int]]:
             seen.append("\n")
             continue
         start, end = locate(child, content, pos, opened[-1] if opened else pos)
+        while not matches(start) and child.type in RETRIED:
+            # a "*" or "[" the parser read as text comes first (``**foo*``, ``[foo] [bar]``): try the next one
+            start, end = locate(child, content, start + 1, opened[-1] if opened else pos)
         close(start)
         seen, pos = [], end
         inside_autolink = child.type == "link_open" and child.markup in ("autolink", "linkify")
         if child.type == "link_open" and not inside_autolink:
             opened.append(start)
         elif child.type == "link_close" and opened:
-            opened.pop()
+            begin = opened.pop()
+            if content[start + 1 : end] in ("", "[]"):  # the link text is its label
+                links.append((start, end, " ".join(content[begin + 1 : start].split()), begin + 1))
     close(len(content))
-    return runs
+    return runs, links
 
 
 def locate(token: Any, content: str, pos: int, link_start: int) -> tuple[int, int]:
@@ -233,26 +301,38 @@ def closing_bracket(content: str, pos: int) -> int:
 
 def link_tail_end(content: str, pos: int) -> int:
     """End of a link's destination part after its ``]``: ``(target "title")``, ``[label]`` or nothing."""
+    inline = inline_tail_end(content, pos)
+    if inline is not None:
+        return inline
     if content.startswith("[", pos):
-        return closing_bracket(content, pos + 1) + 1
+        try:
+            return closing_bracket(content, pos + 1) + 1
+        except Unplaced:
+            return pos
+    return pos
+
+
+def inline_tail_end(content: str, pos: int) -> int | None:
+    """End of ``(destination "title")`` at ``pos``, read with markdown-it's own helpers; None: there is none
+    (``[foo](not a link)`` is a reference link followed by text)."""
     if not content.startswith("(", pos):
-        return pos
-    depth, quote, i = 1, "", pos + 1
-    while i < len(content):
-        char = content[i]
-        if char == "\\":
-            i += 2
-            continue
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "\"'" and content[i - 1].isspace():
-            quote = char
-        elif char in "()":
-            depth += 1 if char == "(" else -1
-            if depth == 0:
-                return i + 1
-        i += 1
-    raise Unplaced
+        return None
+    i = skip_space(content, pos + 1)
+    if i < len(content) and content[i] != ")":
+        destination = parseLinkDestination(content, i, len(content))
+        if not destination.ok:
+            return None
+        i = skip_space(content, destination.pos)
+        if i > destination.pos:  # a title needs whitespace before it
+            title = parseLinkTitle(content, i, len(content))
+            i = skip_space(content, title.pos) if title.ok else i
+    return i + 1 if content.startswith(")", i) else None
+
+
+def skip_space(content: str, pos: int) -> int:
+    while pos < len(content) and content[pos] in " \t\n":
+        pos += 1
+    return pos
 
 
 def split_urls(content: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -269,6 +349,11 @@ def split_urls(content: str, start: int, end: int) -> list[tuple[int, int]]:
         if a < b:
             pieces.append((a, b))
     return pieces
+
+
+def flat(text: str) -> str:
+    """``text`` on one line: each run of spaces, tabs and line breaks one space, none at the ends."""
+    return WHITESPACE.sub(" ", text).strip(" ")
 
 
 def unescape(source: str) -> str:

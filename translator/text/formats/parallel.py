@@ -15,15 +15,18 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import json
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ...core.errors import InputError
+from .base import decode_text, read_file
+from .records import jsonl_lines, tsv_lines
 
-FORMATS = ("auto", "tsv", "csv", "jsonl")
+# a training corpus is read as pairs, not translated in place, so it has a table of its own: a .txt
+# here is tab-separated pairs, and a .csv is read only here
+CORPUS_FORMATS = ("auto", "tsv", "csv", "jsonl")
 EXTENSIONS = {
     ".tsv": "tsv",
     ".tab": "tsv",
@@ -53,7 +56,7 @@ class ParallelCorpus:
 
 
 @dataclass(frozen=True)
-class CorpusReport:
+class ParallelCorpusReport:
     """What became of the corpus rows; goes into the console output and the model card."""
 
     rows: int
@@ -81,9 +84,11 @@ def read_parallel(
     """The usable (source, target) pairs of a corpus file, in file order."""
     path = Path(path)
     fmt = _format_of(path, format)
-    text = _read_text(path)
+    text, _ = decode_text(read_file(path), f"The corpus {path}")
+    if not text.strip():
+        raise InputError(f"The corpus {path} is empty.")
     columns = (source_column, target_column)
-    rows = _jsonl_rows(text, columns) if fmt == "jsonl" else _table_rows(path, text, fmt, columns)
+    rows = _jsonl_rows(text, path.name, columns) if fmt == "jsonl" else _table_rows(path, text, fmt, columns)
     pairs: list[Pair] = []
     total = empty = 0
     for line, source, target in rows:
@@ -101,8 +106,8 @@ def read_parallel(
 
 
 def _format_of(path: Path, format: str) -> str:
-    if format not in FORMATS:
-        raise InputError(f"Corpus format must be one of {', '.join(FORMATS)}, not {format!r}.")
+    if format not in CORPUS_FORMATS:
+        raise InputError(f"Corpus format must be one of {', '.join(CORPUS_FORMATS)}, not {format!r}.")
     if format != "auto":
         return format
     fmt = EXTENSIONS.get(path.suffix.lower())
@@ -114,37 +119,13 @@ def _format_of(path: Path, format: str) -> str:
     return fmt
 
 
-def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"There is no corpus file at {path}.") from None
-    except OSError as exc:
-        raise InputError(f"Can't read the corpus {path}: {exc.strerror or exc}.") from None
-    try:
-        text = data.decode("utf-8-sig")  # a byte-order mark is common in files saved by spreadsheet programs
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(
-            f"The corpus {path} is not UTF-8 text: line {line} has the byte "
-            f"0x{data[exc.start]:02x}; save the file as UTF-8."
-        ) from None
-    if not text.strip():
-        raise InputError(f"The corpus {path} is empty.")
-    return text
-
-
 Row = tuple[int, str, str]  # (line, source, target)
 
 
-def _jsonl_rows(text: str, columns: tuple[str, str]) -> Iterator[Row]:
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
+def _jsonl_rows(text: str, filename: str, columns: tuple[str, str]) -> Iterator[Row]:
+    for number, record in jsonl_lines(text, filename):
+        if record is None:
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"Line {number} is not valid JSON ({exc.msg}).") from None
         if isinstance(record, list) and len(record) == 2:
             values = record
         elif isinstance(record, dict):
@@ -165,7 +146,7 @@ def _jsonl_rows(text: str, columns: tuple[str, str]) -> Iterator[Row]:
 
 
 def _table_rows(path: Path, text: str, fmt: str, columns: tuple[str, str]) -> Iterator[Row]:
-    records = _tsv_records(text) if fmt == "tsv" else _csv_records(text)
+    records = tsv_lines(text) if fmt == "tsv" else _csv_records(text)
     first = next(records, None)
     if first is None:
         return
@@ -190,14 +171,6 @@ def _table_rows(path: Path, text: str, fmt: str, columns: tuple[str, str]) -> It
         if len(fields) != width:
             raise InputError(f"Line {line} has {len(fields)} field{'s' * (len(fields) != 1)}; {what}.")
         yield line, fields[indexes[0]], fields[indexes[1]]
-
-
-def _tsv_records(text: str) -> Iterator[tuple[int, list[str]]]:
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()  # the final newline ends the last row; it does not start a new one
-    for number, line in enumerate(lines, start=1):
-        yield number, line.removesuffix("\r").split("\t")
 
 
 def _csv_records(text: str) -> Iterator[tuple[int, list[str]]]:

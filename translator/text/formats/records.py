@@ -1,4 +1,4 @@
-"""Corpora of records for the command line: .jsonl (a field to translate, a field to write) and .tsv (columns).
+"""Records (.jsonl: a field to translate, a field to write; .tsv: columns), the one JSONL/TSV line reader, units files.
 
 One unit per row: the row's ``field`` (a JSON key, or the TSV column of that header name; a TSV
 without such a header translates its first column). ``rebuild`` writes every row back in order
@@ -9,20 +9,33 @@ if the header already has it). Blank values are not sent to the model and get an
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from ...core.errors import InputError
 from .base import Document, Encoding, decode_text, encode_text
 
-RECORD_FORMATS = {".jsonl": "jsonl", ".tsv": "tsv"}
+
+def jsonl_lines(text: str, name: str) -> Iterator[tuple[int, Any]]:
+    """(line number, its JSON value) for each line of ``text``; a blank line gives None."""
+    for number, line in enumerate(text.removesuffix("\n").split("\n"), start=1):
+        if not line.strip():
+            yield number, None
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"Line {number} of {name} is not valid JSON ({exc.msg}).") from None
 
 
-def parse_records(data: bytes, filename: str, *, field: str = "text", output_field: str = "translation") -> Document:
-    name = Path(filename).name
-    kind = RECORD_FORMATS.get(Path(name).suffix.lower())
-    if kind is None:
-        raise InputError(f"{name} is not a record file; use .jsonl or .tsv.")
+def tsv_lines(text: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, tab-separated fields) for each line; the final newline ends the last line, it starts none."""
+    for number, line in enumerate(text.removesuffix("\n").split("\n"), start=1):
+        yield number, line.split("\t")
+
+
+def read_records(data: bytes, name: str, kind: str, field: str, output_field: str) -> Document:
+    """A .jsonl (``kind`` "jsonl") or .tsv file: one unit per row, its ``field``."""
     text, encoding = decode_text(data, name)
     if not text.strip():
         raise InputError(f"{name} is empty.")
@@ -33,14 +46,10 @@ def parse_records(data: bytes, filename: str, *, field: str = "text", output_fie
 def _jsonl(text: str, encoding: Encoding, name: str, field: str, output_field: str) -> Document:
     rows: list[dict | None] = []  # None: a blank line, kept
     values: list[str] = []
-    for number, line in enumerate(text.removesuffix("\n").split("\n"), start=1):
-        if not line.strip():
+    for number, record in jsonl_lines(text, name):
+        if record is None:
             rows.append(None)
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"Line {number} of {name} is not valid JSON ({exc.msg}).") from None
         if not isinstance(record, dict) or not isinstance(record.get(field), str):
             raise InputError(
                 f"Line {number} of {name} has no text field {field!r} (a JSON string); name it with --field."
@@ -60,7 +69,7 @@ def _jsonl(text: str, encoding: Encoding, name: str, field: str, output_field: s
 
 
 def _tsv(text: str, encoding: Encoding, name: str, field: str, output_field: str) -> Document:
-    lines = [line.split("\t") for line in text.removesuffix("\n").split("\n")]
+    lines = [fields for _, fields in tsv_lines(text)]
     header = lines[0] if field in lines[0] else None
     column = header.index(field) if header else 0
     body = lines[1:] if header else lines
@@ -105,3 +114,25 @@ def _per_row(slots: Sequence[int | None], translations: Sequence[str]) -> list[s
     if len(translations) != sum(slot is not None for slot in slots):
         raise ValueError("rebuild() needs one translation per unit.")
     return ["" if slot is None else translations[slot] for slot in slots]
+
+
+# -------------------------------------------------------------------- units files (extract and merge)
+
+
+def units_file(units: Sequence[str]) -> bytes:
+    """A file's units as JSON lines, ``{"text": unit}`` each, for ``python -m translator extract``."""
+    return "".join(json.dumps({"text": unit}, ensure_ascii=False) + "\n" for unit in units).encode("utf-8")
+
+
+def read_units_file(data: bytes, name: str) -> list[str]:
+    """The translations of a units file, in order: each line's "translation", or its "text" if it has none."""
+    text, _ = decode_text(data, name)
+    out = []
+    for number, record in jsonl_lines(text, name):
+        if record is None:
+            continue
+        value = record.get("translation", record.get("text")) if isinstance(record, dict) else None
+        if not isinstance(value, str):
+            raise InputError(f'Line {number} of {name} needs a "translation" (or "text") string.')
+        out.append(value)
+    return out

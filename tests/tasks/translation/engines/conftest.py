@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import builders
@@ -45,14 +44,6 @@ def ending_models(tmp_path_factory) -> dict[str, Path]:
         "bert2bert": _bert_generation(root / "bert2bert"),
         "bert-halves": _bert_halves(root / "bert-halves"),
     }
-
-
-def sentences(count: int, seed: int = 0) -> list[str]:
-    """``count`` sentences of 3 to 24 words from the tiny tokenizers' words: varied lengths, so varied caps."""
-    rng = random.Random(seed)
-    return [
-        " ".join(rng.choice(builders.WORDS) for _ in range(rng.randint(3, 24))).capitalize() + "." for _ in range(count)
-    ]
 
 
 def _marian(folder: Path) -> Path:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -61,6 +63,33 @@ def test_two_requests_at_once_convert_once(fast_settings, tmp_path, conversions)
     for thread in threads:
         thread.join()
     assert len(results) == 2 and results[0] == results[1] and len(conversions) == 1
+
+
+# holds the lock file named on the command line, says so, and keeps it a while
+HOLD_LOCK = """
+import sys, time
+from filelock import FileLock
+with FileLock(sys.argv[1]):
+    print("held", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_a_conversion_waits_while_another_process_holds_the_lock(fast_settings, tmp_path, conversions):
+    fast_settings(ctranslate2_dir=str(tmp_path))
+    first = convert.convert_model("tiny-marian", "float32")
+    (lock,) = tmp_path.glob("*.lock")
+    shutil.rmtree(first)  # the next request must convert again, once it has the lock
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(lock), "1.5"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        again = convert.convert_model("tiny-marian", "float32")
+        waited = time.monotonic() - started
+    finally:
+        holder.wait(timeout=30)
+    assert again == first and (again / "model.bin").is_file() and len(conversions) == 2
+    assert waited >= 1.0  # the conversion started only after the other process let go
 
 
 def test_a_failed_conversion_leaves_nothing_behind(fast_settings, tmp_path, monkeypatch):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import sacrebleu
 import torch
-from conftest import sentences
+from builders import sentences
 
 from translator import load_model
 from translator.tasks.translation.engines import ctranslate2 as fast

@@ -33,33 +33,33 @@ def padded_marian(tmp_path_factory):
 def test_auto_runs_ctranslate2_at_int8_on_a_cpu_and_says_so(fast_settings, model):
     result = translate(TEXT, model=model, num_beams=2)
     assert result.engine == "ctranslate2" and result.precision == "int8"
-    assert any("CTranslate2 (int8)" in w for w in result.warnings)
+    assert any("CTranslate2 (int8)" in n for n in result.notes)
 
 
 def test_explicit_engines_run_what_was_asked_without_a_note(fast_settings):
     for engine in ("transformers", "ctranslate2"):
         result = translate(TEXT, model="tiny-marian", num_beams=1, engine=engine, precision="fp32")
         assert result.engine == engine and result.precision == "fp32"
-        assert not any("Translated with" in w for w in result.warnings)
+        assert not any("Translated with" in n for n in result.notes)
 
 
 def test_auto_keeps_bitsandbytes_precisions_on_transformers(fast_settings):
     result = translate("The house is big.", model="tiny-marian", num_beams=1, precision="4bit")
     assert result.engine == "transformers" and result.precision == "4bit"
-    assert any("Translated with transformers" in w and "bitsandbytes" in w for w in result.warnings)
+    assert any("Translated with transformers" in n and "bitsandbytes" in n for n in result.notes)
 
 
 def test_auto_falls_back_to_transformers_when_ctranslate2_is_missing(fast_settings, monkeypatch):
     monkeypatch.setattr(convert, "available", lambda: False)
     result = translate("The house is big.", model="tiny-marian", num_beams=1)
     assert result.engine == "transformers"
-    assert any("CTranslate2 is not installed" in w for w in result.warnings)
+    assert any("CTranslate2 is not installed" in n for n in result.notes)
 
 
 def test_auto_falls_back_to_transformers_for_a_model_that_does_not_convert(fast_settings, padded_marian):
     result = translate("The house is big.", model=padded_marian, num_beams=1)
     assert result.engine == "transformers"
-    assert any("does not end with <pad>" in w for w in result.warnings)
+    assert any("does not end with <pad>" in n for n in result.notes)
 
 
 def test_asking_ctranslate2_for_what_it_cannot_run_is_one_clear_sentence(fast_settings, padded_marian):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ....core.registry import Recipe
 from ..results import Hypothesis, TokenScore
+
+# runners-up reported per generated token (TokenScore.alternatives)
+ALTERNATIVES = 3
 
 
 class Seq2Seq(Protocol):
@@ -40,3 +45,38 @@ class Generated:
     truncated: bool  # the best hypothesis hit its new-token cap or the time limit before ending
     max_new_tokens: int  # the cap this text ran under
     tokens: tuple[TokenScore, ...] = ()  # per generated token of the best hypothesis, when the engine reports it
+
+
+class Engine(Protocol):
+    """What runs a batch of texts. The modules engines/transformers.py and engines/ctranslate2.py are the two."""
+
+    def generate(
+        self, loaded: Seq2Seq, texts: list[str], caps: list[int], options: GenerationOptions
+    ) -> list[Generated]:
+        """One ``Generated`` per text, each stopped at its own cap of new tokens, best hypothesis first."""
+        ...
+
+    def max_rows(self, loaded: Seq2Seq, longest_cap: int, options: GenerationOptions) -> int:
+        """Texts per call that fit the engine's memory guard when the longest may write ``longest_cap`` tokens."""
+        ...
+
+
+def scored_tokens(
+    tokens: Sequence[int],
+    chosen: Sequence[float],
+    top_ids: Sequence[Sequence[int]],
+    top_log_probs: Sequence[Sequence[float]],
+    names: Mapping[int, str] | Sequence[str],
+    specials: set[int],
+) -> tuple[TokenScore, ...]:
+    """Each generated token with its probability and the step's most likely other tokens, from per-step log-probs:
+    ``chosen[t]`` the token's, ``top_ids[t]``/``top_log_probs[t]`` the step's top ALTERNATIVES + 1 (best first)."""
+    scored = []
+    for t, token in enumerate(tokens):
+        others = [
+            (names[a], math.exp(lp))
+            for a, lp in zip(top_ids[t], top_log_probs[t], strict=True)
+            if a != token and math.isfinite(lp)  # the chosen token has its own score; -inf was ruled out
+        ]
+        scored.append(TokenScore(names[token], math.exp(chosen[t]), tuple(others[:ALTERNATIVES]), token in specials))
+    return tuple(scored)

@@ -38,7 +38,7 @@ def load_translator(model: str, precision: str = "auto", engine: str = "auto") -
         else:
             return loaded, [
                 f"Translated with CTranslate2 ({loaded.precision}), the fast engine, which runs this model; "
-                "engine='transformers' gives the reference."
+                "the transformers engine gives the reference."
             ]
     return load_model(model, "translation", precision), [f"Translated with transformers: {reason}."]
 

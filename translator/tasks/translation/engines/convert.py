@@ -17,21 +17,16 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock
 
 from ....core.errors import ModelUnavailableError
 from ....core.loading import checkpoint, load_tokenizer, resolve_spec
 from ....core.registry import ModelSpec
 from ....core.settings import get_settings
 from . import bert2bert_spec
-
-try:
-    import fcntl
-except ImportError:  # Windows: no lock file; the atomic rename still keeps the cache consistent
-    fcntl = None
 
 # what CTranslate2 stores weights as; the CLI offers these
 QUANTIZATIONS = ("int8", "int8_float16", "int8_bfloat16", "float16", "bfloat16", "float32")
@@ -86,7 +81,8 @@ def converted(spec: ModelSpec, quantization: str) -> Path:
     if (target / "model.bin").is_file():
         return target
     root.mkdir(parents=True, exist_ok=True)
-    with _locked(root / f"{target.name}.lock"):
+    # an OS lock on a file beside the model: threads and processes wait for one conversion, on every OS
+    with FileLock(root / f"{target.name}.lock"):
         if (target / "model.bin").is_file():  # another request converted it while this one waited
             return target
         scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=root))
@@ -155,19 +151,6 @@ def _fingerprint(spec: ModelSpec, folder: Path, quantization: str) -> str:
 def _slug(name: str) -> str:
     """A readable folder name from a registry key, hub id or path."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name or name).strip("._")[:60] or "model"
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` (another open, in this process or another, waits for it)."""
-    with open(path, "a+b") as handle:
-        if fcntl is not None:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            if fcntl is not None:
-                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def convert_model(model: str, quantization: str = "int8") -> Path:

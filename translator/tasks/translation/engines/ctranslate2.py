@@ -32,7 +32,15 @@ from typing import Any
 import torch
 
 from ....core.errors import InputError, ModelUnavailableError
-from ....core.loading import LoadedModel, cached, checkpoint, device_and_name, load_tokenizer, resolve_spec
+from ....core.loading import (
+    LoadedModel,
+    cached,
+    checkpoint,
+    device_and_name,
+    first_line,
+    load_tokenizer,
+    resolve_spec,
+)
 from ....core.registry import ModelSpec
 from ....core.settings import PRECISIONS, get_settings
 from ..results import Hypothesis, TokenScore
@@ -54,9 +62,11 @@ PRECISION_NAMES = {
     "bfloat16": "bf16",
     "float32": "fp32",
 }
-# what each requested precision asks of CTranslate2, on a CPU and on CUDA; then what to try if that is missing
+# what each requested precision asks of CTranslate2, on a CPU and on CUDA; then what to try if that is missing.
+# auto is the model's own numbers, as on transformers (fp32 on a CPU, bf16 on CUDA, fp16 where bf16 is missing);
+# 8bit is CTranslate2's int8, the fastest on a CPU, whose output differs slightly
 COMPUTE_TYPES = {
-    "auto": ("int8", "int8_float16"),
+    "auto": ("float32", "bfloat16"),
     "8bit": ("int8", "int8_float16"),
     "fp32": ("float32", "float32"),
     "fp16": ("float16", "float16"),
@@ -89,7 +99,7 @@ def compute_type(precision: str, device: str) -> tuple[str, list[str]]:
     import ctranslate2
 
     if precision == "4bit":
-        raise InputError("CTranslate2 has no 4-bit precision: use engine='transformers' for 4bit, or 8bit (int8).")
+        raise InputError("CTranslate2 has no 4-bit precision: use the transformers engine for 4bit, or 8bit (int8).")
     wanted = COMPUTE_TYPES[precision][device == "cuda"]
     supported = ctranslate2.get_supported_compute_types(device)
     chosen = next(t for t in (wanted, *FALLBACKS[device]) if t in supported)
@@ -97,11 +107,11 @@ def compute_type(precision: str, device: str) -> tuple[str, list[str]]:
     return chosen, notes
 
 
-def load(model: str, precision: str = "auto") -> LoadedModel:
+def load(model: str, precision: str = "auto") -> LoadedModel[FastModel]:
     """``model`` converted for CTranslate2 (on first use) and loaded, from the shared model cache."""
     if not convert.available():
         raise ModelUnavailableError(
-            "CTranslate2 is not installed: install it with `pip install ctranslate2`, or use engine='transformers'."
+            "CTranslate2 is not installed: install it with `pip install ctranslate2`, or use the transformers engine."
         )
     import ctranslate2
 
@@ -113,19 +123,19 @@ def load(model: str, precision: str = "auto") -> LoadedModel:
     compute, notes = compute_type(requested, device)
     # the conversion folder is part of what was loaded: a model from another folder is another conversion
     key = (NAME, spec.source, spec.revision, compute, spec.recipe, str(convert.cache_root()))
-    return cached(key, lambda: _load_uncached(spec, requested, compute, device, notes))
+    return cached(key, lambda: _load_uncached(spec, compute, device, notes))
 
 
-def _load_uncached(spec: ModelSpec, requested: str, compute: str, device: str, notes: list[str]) -> LoadedModel:
+def _load_uncached(spec: ModelSpec, compute: str, device: str, notes: list[str]) -> LoadedModel[FastModel]:
     import ctranslate2
     from transformers import AutoConfig, GenerationConfig
 
-    started = time.perf_counter()
     try:
         folder = convert.converted(spec, compute)
     except (ValueError, RuntimeError, NotImplementedError, KeyError, OSError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelUnavailableError(f"Model {spec.key!r} could not be converted for CTranslate2: {first}") from None
+        raise ModelUnavailableError(
+            f"Model {spec.key!r} could not be converted for CTranslate2: {first_line(exc)}"
+        ) from None
     source, _ = checkpoint(spec)
     tokenizer = load_tokenizer(source, spec)
     config = AutoConfig.from_pretrained(source, trust_remote_code=False)
@@ -144,10 +154,8 @@ def _load_uncached(spec: ModelSpec, requested: str, compute: str, device: str, n
         device=torch_device if torch_device.type == device else torch.device(device),
         device_name=device_name if torch_device.type == device else device.upper(),
         precision=PRECISION_NAMES[compute],
-        requested_precision=requested,
         attn="sdpa",
         footprint_bytes=sum(f.stat().st_size for f in folder.iterdir() if f.is_file()),
-        seconds_to_load=time.perf_counter() - started,
         warnings=tuple(notes),
         engine=NAME,
     )
@@ -203,7 +211,9 @@ def _dimensions(config: Any) -> tuple[int, int, int]:
     return int(layers), int(width), int(decoder.vocab_size)
 
 
-def generate(loaded: LoadedModel, texts: list[str], caps: list[int], options: GenerationOptions) -> list[Generated]:
+def generate(
+    loaded: LoadedModel[FastModel], texts: list[str], caps: list[int], options: GenerationOptions
+) -> list[Generated]:
     fast: FastModel = loaded.model
     encoded = loaded.tokenizer(texts, add_special_tokens=loaded.recipe.add_special_tokens)["input_ids"]
     sources = [[fast.source_vocabulary[i] for i in ids] for ids in encoded]

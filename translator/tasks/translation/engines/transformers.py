@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList
 
 from ..results import Hypothesis, TokenScore
-from .base import Generated, GenerationOptions, Seq2Seq
+from .base import ALTERNATIVES, Generated, GenerationOptions, Seq2Seq, scored_tokens
 
-NAME = "transformers"
 # generate(output_scores=True) keeps a (rows x beams, vocab) float32 tensor per step: batches stay under this
 SCORES_BYTES = 1 * 2**30
-# runners-up reported per generated token (TokenScore.alternatives)
-ALTERNATIVES = 3
 
 
 class NewTokenCaps(StoppingCriteria):
@@ -80,7 +76,7 @@ def generate(loaded: Seq2Seq, texts: list[str], caps: list[int], options: Genera
     lengths, ended = generated_lengths(
         sequences, caps, options.num_return_sequences, loaded.model.generation_config.eos_token_id
     )
-    scores = sequence_scores(out, lengths, options)
+    scores = sequence_scores(loaded.model, out, lengths, options)
     texts_out = loaded.tokenizer.batch_decode(sequences, skip_special_tokens=True)
     n_best = options.num_return_sequences
     # per text, its rows best first
@@ -133,17 +129,7 @@ def token_scores(
     for i, row in enumerate(best_rows):
         tokens = out.sequences[row, 1 : 1 + lengths[row]].tolist()
         names = token_names(loaded.tokenizer, {*tokens, *(a for t in range(len(tokens)) for a in top_token[i][t])})
-        scored = []
-        for t, token in enumerate(tokens):
-            others = [
-                (names[a], math.exp(lp))
-                for a, lp in zip(top_token[i][t], top_lp[i][t], strict=True)
-                if a != token and math.isfinite(lp)  # the chosen token has its own score; -inf was ruled out
-            ]
-            scored.append(
-                TokenScore(names[token], math.exp(chosen_lp[i][t]), tuple(others[:ALTERNATIVES]), token in specials)
-            )
-        confidences.append(tuple(scored))
+        confidences.append(scored_tokens(tokens, chosen_lp[i], top_token[i], top_lp[i], names, specials))
     return confidences
 
 
@@ -171,21 +157,15 @@ def generated_lengths(
     return lengths.tolist(), ended.tolist()
 
 
-def sequence_scores(out: Any, lengths: list[int], options: GenerationOptions) -> list[float]:
+def sequence_scores(model: Any, out: Any, lengths: list[int], options: GenerationOptions) -> list[float]:
     """generate()'s beam scores; for greedy search the same formula over the log-softmaxed step scores."""
     if options.num_beams > 1:
         return out.sequences_scores.float().tolist()
-    tokens = out.sequences[:, 1:]  # (rows, steps)
-    # one step at a time: stacking the steps would hold another (rows, steps, vocab) copy
-    picked = torch.stack(
-        [
-            torch.log_softmax(step.float(), dim=-1).gather(-1, tokens[:, t, None]).squeeze(-1)
-            for t, step in enumerate(out.scores)
-        ],
-        dim=1,
-    )  # (rows, steps)
-    length = torch.tensor(lengths, device=tokens.device)
-    keep = torch.arange(tokens.shape[1], device=tokens.device)[None, :] < length[:, None]
+    # greedy search keeps logits: normalized, each chosen token's log-prob (float32 whatever the model computes in)
+    scores = tuple(step.float() for step in out.scores)
+    picked = model.compute_transition_scores(out.sequences, scores, normalize_logits=True)  # (rows, steps)
+    length = torch.tensor(lengths, device=picked.device)
+    keep = torch.arange(picked.shape[1], device=picked.device)[None, :] < length[:, None]
     # after a row ends it is padded, and padding may score -inf: count nothing past the length
     total = torch.where(keep, picked, torch.zeros_like(picked)).sum(dim=1)
     return (total / length.float() ** options.length_penalty).tolist()

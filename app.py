@@ -101,7 +101,10 @@ from ui.common import CSS, status_line  # noqa: E402
 from ui.compare_view import build_compare_view  # noqa: E402
 from ui.confidence_view import build_confidence_view  # noqa: E402
 from ui.embeddings import build_embeddings_tab  # noqa: E402
+from ui.explain_view import build_explain_view  # noqa: E402
 from ui.gradio_patches import (  # noqa: E402
+    GRADIO_CSS,
+    THEME,
     Studio,
     api_error_handlers,
     bound_session_memory,
@@ -132,12 +135,13 @@ def build_demo() -> Studio:
                 summarized = build_summarize_tab()
             with gr.Tab("Attention", id="attention"):
                 attended = build_attention_tab()
+                explained = build_explain_view()
             with gr.Tab("Embeddings", id="embeddings"):
                 embedded = build_embeddings_tab()
             with gr.Tab("Chunks", id="chunks"):
                 chunked = build_chunks_tab()
         # a run may load a model: the status line says so at once, whether the run worked or not
-        for run in (translate_tab.translated, answered, summarized, attended, embedded, chunked):
+        for run in (translate_tab.translated, answered, summarized, attended, explained, embedded, chunked):
             run.then(status_line, None, status, api_visibility="private", queue=False, show_progress="hidden")
         refresh = gr.Button("Refresh status", size="sm")
         refresh.click(status_line, None, status, api_name="status", queue=False)
@@ -175,7 +179,8 @@ def launch(blocks: gr.Blocks, how: Launch) -> None:
         enable_monitoring=False,
         max_file_size=settings.max_upload_bytes,  # the Translate tab's file upload; translate_document checks it too
         footer_links=["api"],
-        css=CSS,
+        css=CSS + GRADIO_CSS,
+        theme=THEME,
         app_kwargs={
             "middleware": [rate_limit],
             "exception_handlers": api_error_handlers(),

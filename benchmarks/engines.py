@@ -8,7 +8,13 @@ chunk (translate()'s default). Rounds alternate (each round runs every variant o
 counts. Raw CTranslate2 is one ``translate_batch`` over the same source tokens with the same options,
 without our chunking, batching, token bookkeeping or decoding.
 
-    .venv/bin/python benchmarks/engines.py [--words 2000] [--sentences N] [--repeats 3] [--threads 2]
+Cases (``--case``): ``fixed`` (the above: every sentence generates ``--new-tokens``); ``capped`` (end-of-sequence
+allowed but made unlikely, new-token ceiling lifted, sentences of real lengths, 4-60 words: every chunk runs to
+its own cap, 1.5 x its source tokens + 10); ``mixed`` (the same sentences, end-of-sequence likely enough that some
+chunks end early and some reach their cap). The share of CPU time the token confidences take (CTranslate2's
+forced pass after a beam search, engines/confidences.py) is printed per variant.
+
+    .venv/bin/python benchmarks/engines.py [--case fixed|capped|mixed] [--words 2000] [--sentences N] [--repeats 3]
 
 ``--bert2bert`` instead times a bert2bert_L-24-sized model (random weights): transformers fp32 and 4-bit,
 CTranslate2 int8, on a ~300-word text at beam 4.
@@ -21,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import random
 import sys
 import tempfile
 import time
@@ -42,35 +49,85 @@ from translate_long import OPUS_MT_EN_DE, build_document  # noqa: E402
 import translator  # noqa: E402
 from translator import get_settings, load_model, translate  # noqa: E402
 from translator.tasks.translation.engines import ctranslate2 as fast  # noqa: E402
+from translator.tasks.translation.generation import new_token_cap  # noqa: E402
 from translator.text.segment import sentences  # noqa: E402
 
 BERT2BERT_L24 = dict(hidden=1024, layers=24, heads=16, intermediate=4096, vocab_size=50_358)
+# the end-of-sequence logit's bias per case: None suppresses it (fixed length); a large negative one leaves it
+# allowed but never chosen (every chunk reaches its cap); in "mixed", some chunks end early (found by trying)
+EOS_BIAS = {"fixed": None, "capped": -1e4, "mixed": 1.0}
+# words per sentence in the capped and mixed cases: a real document's spread, short headings to long sentences
+SENTENCE_WORDS = (4, 60)
 
 
-def build_model(folder: Path, sizes: dict[str, int]) -> Path:
+def build_model(folder: Path, sizes: dict[str, int], eos_bias: float | None = None) -> Path:
+    import torch as torch_
+    from transformers import MarianMTModel
+
     builders.build_marian(folder, **sizes, pad_last=True)
     config = GenerationConfig.from_pretrained(folder)
     config.forced_eos_token_id = None
-    config.suppress_tokens = [config.eos_token_id]  # fixed output length: every row runs to its cap
+    if eos_bias is None:
+        config.suppress_tokens = [config.eos_token_id]  # fixed output length: every row runs to its cap
+    else:
+        model = MarianMTModel.from_pretrained(folder)
+        with torch_.no_grad():
+            model.final_logits_bias[0, config.eos_token_id] = eos_bias
+        model.save_pretrained(folder)
     config.save_pretrained(folder)
     return folder
 
 
-def document(words: int, count: int | None) -> str:
-    """The document, or its first ``count`` sentences (to fit a time budget)."""
-    text = build_document(words)
-    return text if count is None else " ".join(s.text for s in sentences(text)[:count])
+def document(words: int, count: int | None, case: str = "fixed") -> str:
+    """The document, or its first ``count`` sentences (to fit a time budget); sentences of real lengths for the
+    capped and mixed cases."""
+    if case == "fixed":
+        text = build_document(words)
+        return text if count is None else " ".join(s.text for s in sentences(text)[:count])
+    rng = random.Random(1)
+    picked = []
+    for _ in range(count or max(1, words // 25)):
+        n = rng.randint(*SENTENCE_WORDS)
+        sentence = " ".join(rng.choice(builders.WORDS) for _ in range(n))
+        picked.append(sentence[0].upper() + sentence[1:] + ".")
+    return " ".join(picked)
 
 
-def raw_call(translator_: object, sources: list[list[str]], new_tokens: int, beams: int) -> Callable[[], list[str]]:
-    """One translate_batch over every sentence: what a CTranslate2 user writes, the ceiling for our engine."""
+class ForcedPassClock:
+    """CPU seconds spent in CTranslate2's confidence pass (the calls with a forced target_prefix)."""
+
+    def __init__(self, translators: list[object]) -> None:
+        self.seconds = 0.0
+        for translator_ in translators:
+            self._wrap(translator_)
+
+    def _wrap(self, model: object) -> None:
+        inner = model.translator
+
+        def call(sources: list[list[str]], **kwargs: object) -> object:
+            if "target_prefix" not in kwargs:
+                return inner.translate_batch(sources, **kwargs)
+            started = time.process_time()
+            try:
+                return inner.translate_batch(sources, **kwargs)
+            finally:
+                self.seconds += time.process_time() - started
+
+        object.__setattr__(model, "translator", type("Clocked", (), {"translate_batch": staticmethod(call)})())
+
+
+def raw_call(
+    translator_: object, sources: list[list[str]], new_tokens: int, beams: int, suppress: bool
+) -> Callable[[], list[str]]:
+    """One translate_batch over every sentence: what a CTranslate2 user writes, the ceiling for our engine (in the
+    capped and mixed cases, one call at the longest cap: no per-chunk caps, so not the same output)."""
 
     def run() -> list[str]:
         results = translator_.translate_batch(
             sources,
             beam_size=beams,
             max_decoding_length=new_tokens,
-            suppress_sequences=[["</s>"]],
+            suppress_sequences=[["</s>"]] if suppress else None,
             max_input_length=0,
         )
         return [" ".join(r.hypotheses[0]) for r in results]
@@ -96,50 +153,70 @@ def timed_rounds(
 
 
 def marian(args: argparse.Namespace) -> None:
+    fixed = args.case == "fixed"
+    ceiling = args.new_tokens if fixed else 512  # capped and mixed: each chunk's own cap decides
     translator.configure(
         get_settings().replace(
-            offline=True, max_generate_seconds=3_600.0, max_new_tokens=args.new_tokens, ctranslate2_dir=args.cache
+            offline=True, max_generate_seconds=3_600.0, max_new_tokens=ceiling, ctranslate2_dir=args.cache
         )
     )
     with tempfile.TemporaryDirectory() as tmp:
-        model = str(build_model(Path(tmp) / "marian-opus-size", args.marian_sizes))
-        text = document(args.words, args.sentences)
-
-        def ours(engine: str, precision: str) -> Callable[[], object]:
-            return lambda: translate(text, model=model, num_beams=args.beams, engine=engine, precision=precision)
-
+        model = str(build_model(Path(tmp) / "marian-opus-size", args.marian_sizes, EOS_BIAS[args.case]))
+        text = document(args.words, args.sentences, args.case)
         load_model(model, "translation", "fp32")  # every model loaded (and converted) before the clock starts
-        f32, i8 = fast.load(model, "fp32"), fast.load(model, "auto")
+        f32, i8 = fast.load(model, "fp32"), fast.load(model, "8bit")
         encoded = f32.tokenizer([s.text for s in sentences(text)])["input_ids"]
         sources = [[f32.model.source_vocabulary[i] for i in ids] for ids in encoded]
+        longest = max(new_token_cap(len(ids) - 1, ceiling) for ids in encoded)
+        raw_raw = (f32.model.translator, i8.model.translator)
+        clock = ForcedPassClock([f32.model, i8.model])
+        shares: dict[str, list[float]] = {}
+
+        def ours(engine: str, precision: str, name: str) -> Callable[[], object]:
+            def run() -> object:
+                clock.seconds, started = 0.0, time.process_time()
+                result = translate(text, model=model, num_beams=args.beams, engine=engine, precision=precision)
+                shares.setdefault(name, []).append(clock.seconds / (time.process_time() - started))
+                return result
+
+            return run
+
+        names = [
+            "translate(engine='transformers'), fp32",
+            "translate(engine='ctranslate2'), float32",
+            "translate(engine='ctranslate2'), int8",
+        ]
         variants = {
-            "translate(engine='transformers'), fp32": ours("transformers", "fp32"),
-            "translate(engine='ctranslate2'), float32": ours("ctranslate2", "fp32"),
-            "translate(engine='ctranslate2'), int8": ours("ctranslate2", "auto"),
-            "raw translate_batch, float32": raw_call(f32.model.translator, sources, args.new_tokens, args.beams),
-            "raw translate_batch, int8": raw_call(i8.model.translator, sources, args.new_tokens, args.beams),
+            names[0]: ours("transformers", "fp32", names[0]),
+            names[1]: ours("ctranslate2", "fp32", names[1]),
+            names[2]: ours("ctranslate2", "8bit", names[2]),
+            "raw translate_batch, float32": raw_call(raw_raw[0], sources, longest, args.beams, fixed),
+            "raw translate_batch, int8": raw_call(raw_raw[1], sources, longest, args.beams, fixed),
         }
         times, cpu, last = timed_rounds(variants, args.repeats)
     names = list(variants)
     reference, full, eight = (last[n] for n in names[:3])
-    assert all(c.new_tokens == args.new_tokens for r in (reference, full, eight) for c in r.chunks)
+    if fixed:
+        assert all(c.new_tokens == args.new_tokens for r in (reference, full, eight) for c in r.chunks)
     best = {name: min(runs) for name, runs in times.items()}
+    reached = [sum(c.new_tokens == c.max_new_tokens for c in r.chunks) for r in (reference, full)]
+    caps = [c.max_new_tokens for c in full.chunks]
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
-        f"{torch.get_num_threads()} threads, load average at start {args.load:.1f}"
+        f"{torch.get_num_threads()} threads, load average at start {args.load:.1f}, at end {os.getloadavg()[0]:.1f}"
     )
     print(
-        f"document: {args.words:,} words{' (first sentences)' if args.sentences else ''}, "
-        f"{len(reference.chunks)} sentences (one per chunk); beam {args.beams}; "
-        f"{args.new_tokens} tokens each; model: Marian d512 6+6 layers vocab 58,101, random weights; "
-        f"best of {args.repeats} alternating rounds"
+        f"case: {args.case}; {len(reference.chunks)} sentences (one per chunk), {len(text.split()):,} words; "
+        f"beam {args.beams}; caps {min(caps)}-{max(caps)} new tokens; chunks reaching their cap: transformers "
+        f"{reached[0]}, CTranslate2 float32 {reached[1]}; model: Marian d512 6+6 layers vocab 58,101, random "
+        f"weights; best of {args.repeats} alternating rounds"
     )
     print()
     print(
         "| way | precision | seconds (best) | all rounds | CPU seconds (best) | vs transformers (wall) | (CPU) "
-        "| vs raw CTranslate2 (wall) | (CPU) | footprint |"
+        "| vs raw CTranslate2 (wall) | (CPU) | confidences' CPU share | footprint |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     best_cpu = {name: min(runs) for name, runs in cpu.items()}
     raw_cpu = {"float32": best_cpu[names[3]], "int8": best_cpu[names[4]]}
     raw = {"float32": best[names[3]], "int8": best[names[4]]}
@@ -147,12 +224,15 @@ def marian(args: argparse.Namespace) -> None:
     sizes |= {names[3]: full.footprint_bytes, names[4]: eight.footprint_bytes}
     for name in names:
         precision = "fp32" if "transformers" in name else name.rsplit(" ", 1)[-1]
-        ours = "translate(" in name and precision in raw
-        ceiling = f"{best[name] / raw[precision]:.2f}x | {best_cpu[name] / raw_cpu[precision]:.2f}x" if ours else " | "
+        ours_ = "translate(" in name and precision in raw
+        ceiling_ = (
+            f"{best[name] / raw[precision]:.2f}x | {best_cpu[name] / raw_cpu[precision]:.2f}x" if ours_ else " | "
+        )
+        share = f"{min(shares[name]):.0%}" if name in shares and "ctranslate2" in name else ""
         print(
             f"| {name} | {precision} | {best[name]:.1f} | {' / '.join(f'{t:.1f}' for t in times[name])} | "
             f"{best_cpu[name]:.1f} | {best[names[0]] / best[name]:.2f}x | {best_cpu[names[0]] / best_cpu[name]:.2f}x | "
-            f"{ceiling} | {sizes[name] / 2**20:,.0f} MB |"
+            f"{ceiling_} | {share} | {sizes[name] / 2**20:,.0f} MB |"
         )
     same = sum(a.hypotheses[0].text == b.hypotheses[0].text for a, b in zip(reference.chunks, full.chunks, strict=True))
     chrf = sacrebleu.corpus_chrf(
@@ -169,7 +249,7 @@ def bert2bert(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         model = str(builders.build_bert2bert(Path(tmp) / "bert2bert-l24", **args.bert2bert_sizes))
         text = document(args.bert2bert_words, None)
-        fast.load(model, "auto")  # converted before the clock starts
+        fast.load(model, "8bit")  # converted before the clock starts
         variants = {
             "transformers, fp32": lambda: translate(
                 text, model=model, num_beams=4, engine="transformers", precision="fp32"
@@ -178,7 +258,7 @@ def bert2bert(args: argparse.Namespace) -> None:
                 text, model=model, num_beams=4, engine="transformers", precision="4bit"
             ),
             "ctranslate2, int8": lambda: translate(
-                text, model=model, num_beams=4, engine="ctranslate2", precision="auto"
+                text, model=model, num_beams=4, engine="ctranslate2", precision="8bit"
             ),
         }
         times, _, last = timed_rounds(variants, args.repeats)
@@ -195,6 +275,7 @@ def bert2bert(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--case", choices=tuple(EOS_BIAS), default="fixed", help="see the module's docstring")
     parser.add_argument("--words", type=int, default=2_000)
     parser.add_argument("--sentences", type=int, help="only the document's first N sentences (to fit a time budget)")
     parser.add_argument("--beams", type=int, default=4)

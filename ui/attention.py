@@ -67,6 +67,8 @@ NOT_DRAWN = "<p>This view could not be drawn with these options (the message abo
 NO_TRANSLATOR = "Translation mode needs a translation model, and none can run here (the Translate tab says why)."
 # a 512-token result is 75-400 MB of float32; dropped 30 minutes after it was computed
 RESULT_SECONDS = 1800
+# wide enough for "attention-arrays.npz" and its size: on a phone the list takes a row of its own
+FILES_PX = 280
 VIEW_CONTROLS = ("view", "kind", "layer", "heads", "pair", "word_level", "hide_special", "min_weight")
 
 
@@ -238,7 +240,12 @@ def build_attention_tab() -> gr.events.Dependency:
     with gr.Row():
         export = gr.Button("Export this view (PNG, SVG, JSON, raw .npz)", size="sm", elem_id="attention-export")
         files = gr.File(
-            label="Downloads", file_count="multiple", interactive=False, visible=False, elem_id="attention-files"
+            label="Downloads",
+            file_count="multiple",
+            interactive=False,
+            visible=False,
+            min_width=FILES_PX,
+            elem_id="attention-files",
         )
     gr.Examples(
         EXAMPLES if translating else [row for row in EXAMPLES if row[0] != "translation"], [mode, text, text_pair]

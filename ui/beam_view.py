@@ -34,9 +34,9 @@ EXPORT_ROOT = Path(tempfile.gettempdir()) / "bert-studio-beam-tree"
 TREE_SECONDS = 1800  # a tree is a few thousand small nodes; dropped half an hour after it was built
 CHOICE_CHARS = 70  # a chunk's source shown in the picker
 HINT = "<p>Pick a chunk of the last translation or type a sentence, then press <b>Show the beam search</b>.</p>"
-TRANSFORMERS_NOTE = (
-    "The last translation ran on CTranslate2; the tree runs on transformers, whose best path equals "
-    "translate(engine='transformers') and may differ slightly from CTranslate2's output."
+INT8_NOTE = (
+    "The last translation ran at int8 on CTranslate2, which transformers has no copy of: the tree runs the "
+    "model's own numbers, so it may differ slightly from that translation."
 )
 
 
@@ -45,7 +45,8 @@ def chunk_choices(result: TranslationResult | None) -> tuple[dict, str]:
     if result is None:
         return gr.update(choices=[], value=None), ""
     choices = [(f"{c.index + 1}: {short(c.source.strip(), CHOICE_CHARS)}", c.index) for c in result.chunks]
-    note = notes_html([TRANSFORMERS_NOTE], icon="ℹ️") if result.engine == "ctranslate2" else ""
+    # at any other precision the tree runs the numbers the translation ran (engines/choice.py: explaining)
+    note = notes_html([INT8_NOTE], icon="ℹ️") if result.precision.startswith("int8") else ""
     return gr.update(choices=choices, value=None), note
 
 
@@ -76,6 +77,7 @@ def build_tree(
     num_beams: float,
     length_penalty: float,
     no_repeat_ngram_size: float,
+    engine: str = "auto",
 ) -> tuple[str, str, list[str], BeamTree]:
     tree = translator.beam_search_tree(
         sentence,
@@ -84,6 +86,7 @@ def build_tree(
         length_penalty=length_penalty,
         no_repeat_ngram_size=int(no_repeat_ngram_size),
         precision=precision,
+        engine=engine,  # the tab's: the tree explains the translation it makes
     )
     html, files = rendered(tree, length_penalty)
     return html, run_line(tree), files, tree
@@ -139,7 +142,7 @@ def build_beam_view(tab: TranslateTab) -> None:
     built = model_run(
         button,
         build_tree,
-        [sentence, tab.model, tab.precision, beams, length_penalty, no_repeat],
+        [sentence, tab.model, tab.precision, beams, length_penalty, no_repeat, tab.controls["engine"]],
         [shown, ran, files, tree],
         api_name="beam_tree",
     )

@@ -138,7 +138,7 @@ def registry_key(value: object, task: str | None = None) -> str:
 
 def availability(key: str, task: str) -> str:
     ok, reason = is_available(key, task) if key else (False, "no model chosen")
-    # ✔ rather than ✅: a machine with only the DejaVu fonts (many Linux servers) draws ✅ as an empty box
+    # ✔ rather than the green check emoji, which a machine with only the DejaVu fonts draws as an empty box
     return f"{'✔' if ok else '⚠️'} `{key}`: {reason}"
 
 
@@ -219,9 +219,9 @@ COUNTER_JS = """(text) => {
 }"""
 
 
-def precision_picker(value: str | None = None, label: str = "Precision") -> gr.Radio:
+def precision_picker(value: str | None = None, label: str = "Precision", info: str | None = None) -> gr.Radio:
     """The precisions; on the settings' default unless ``value`` says otherwise."""
-    return gr.Radio(list(PRECISIONS), value=value or get_settings().precision, label=label)
+    return gr.Radio(list(PRECISIONS), value=value or get_settings().precision, label=label, info=info)
 
 
 def beams_slider(value: int = 4, *, label: str = "Beams", info: str | None = None, **kwargs: Any) -> gr.Slider:
@@ -249,13 +249,15 @@ def status_line() -> str:
 
 
 def loaded_models(loaded: list[Any]) -> str:
-    """``key (precision, attention)`` once per model; a model loaded twice (e.g. sdpa for translating, eager for
+    """``key (precision, attention, memory)`` once per model; a model loaded twice (e.g. sdpa for translating, eager for
     attention maps) lists both variants."""
     variants: dict[str, list[str]] = {}
     for model in loaded:
         how = ", ".join(filter(None, [getattr(model, "precision", ""), getattr(model, "attn", "")]))
         engine = getattr(model, "engine", "transformers")
         how = f"{how}, {engine}" if engine not in ("transformers", "") else how
+        footprint = getattr(model, "footprint_bytes", 0)
+        how = f"{how}, {footprint / 2**20:,.0f} MB" if footprint else how
         key = getattr(model, "key", "?")
         if how not in variants.setdefault(key, []):
             variants[key].append(how)
@@ -283,6 +285,24 @@ def readable_table(elem_id: str, headers: Sequence[str], label: str) -> gr.Dataf
     )
 
 
+def table_css(elem_id: str, widths: tuple[int | None, ...]) -> str:
+    """One readable table's rules: the sum of its fixed columns, and its text column's width, which takes what the
+    fixed ones leave, in the panel and in full screen (gradio sets the width it measured once, in the panel, on each
+    cell: in full screen that was 75% of the screen)."""
+    text = f"#{elem_id} :is(th, td):nth-child({widths.index(None) + 1})"
+    full = f"#{elem_id} .table-container.fullscreen :is(th, td):nth-child({widths.index(None) + 1})"
+    return (
+        f"#{elem_id} {{ --fixed-columns: {sum(width or 0 for width in widths)}px; }}\n"
+        f"{text} {{ {column_width('--df-max-col-width')} }}\n"
+        f"{full} {{ --full: max(140px, calc(100vw - var(--fixed-columns) - 60px)); {column_width('--full')} }}\n"
+        f"#{elem_id} .table-container.fullscreen table {{ width: 100% !important; }}\n"
+    )
+
+
+def column_width(variable: str) -> str:
+    return " ".join(f"{side}: var({variable}) !important;" for side in ("width", "min-width", "max-width"))
+
+
 # Readable tables: headers on one line; cells in the page's proportional font (gradio's table draws every cell in
 # --font-mono) with digits of equal width so numbers line up; the text column wraps within what the fixed columns
 # leave of the panel, never under 140 px: at 400 px the text stays on screen and the numbers after it scroll.
@@ -294,10 +314,7 @@ CSS = """
 .char-count { font-size: 85%; color: var(--body-text-color-subdued); margin-top: -6px; }
 .char-count .over { color: #b91c1c; font-weight: bold; }
 .no-model-panel { border: 1px solid #f59e0b; background: #fffbeb; border-radius: 6px; padding: 4px 12px; }
-""" + "".join(
-    f"#{elem_id} {{ --fixed-columns: {sum(width or 0 for width in widths)}px; }}\n"
-    for elem_id, widths in TABLE_COLUMNS.items()
-)
+""" + "".join(table_css(elem_id, widths) for elem_id, widths in TABLE_COLUMNS.items())
 
 
 def n_best_slider(beams: gr.Slider, n_best: gr.Slider) -> None:

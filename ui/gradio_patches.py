@@ -7,6 +7,7 @@ which fails when gradio changes the thing it relies on, rather than the app quie
 - ``api_error_handlers`` and ``bound_session_memory``: see the public-deployment section at the end.
 - ``HeadBoxes.get_block_name`` draws a CheckboxGroup subclass with gradio's own front-end component.
 - ``page_load`` reaches the Blocks being built (``Context.root_block``) for its page-load event.
+- ``GRADIO_CSS`` restyles gradio's own elements by their class names; ``THEME`` avoids its broken semibold font.
 """
 
 from __future__ import annotations
@@ -39,6 +40,22 @@ from .common import error_text, log
 # starts at most 50 ms later.
 QUEUE_POLL_SECONDS = 0.05
 PROGRESS_POLL_SECONDS = 0.1
+
+# gradio's Source Sans Pro SemiBold file holds 55 glyphs (no "C" to "Z", no lower case), so every semibold text
+# (titles, <b>, table headers) mixed two fonts letter by letter. The theme's bold is gradio's complete Bold file
+# instead (600 falls to 700); both are served by the app itself, never fetched from the internet (it runs offline).
+THEME = gr.themes.Default(
+    font=[gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)), "ui-sans-serif", "system-ui", "sans-serif"]
+)
+# gradio's own elements, restyled by their class names (app.py adds this to the page's CSS):
+# - accordion titles are buttons, whose text is centred when it wraps onto two lines: they read from the left;
+# - a file list cuts a name to its extension on a phone (".s" for "attention-head.svg"): the size column keeps
+#   only what it needs and the name wraps.
+GRADIO_CSS = """
+.label-wrap { text-align: left; }
+.file-preview td.download { width: 6.5rem; min-width: 0; }
+.file-preview .filename .stem { white-space: normal; overflow-wrap: anywhere; text-overflow: clip; }
+"""
 
 
 class Studio(gr.Blocks):

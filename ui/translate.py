@@ -39,6 +39,7 @@ from .translate_languages import language_pickers
 from .translate_options import (
     AUTO_CHUNK,
     CONTROLS,
+    PRECISION_HELP,
     chunk_slider,
     engine_note,
     engine_picker,
@@ -115,7 +116,7 @@ def build_translate_tab() -> TranslateTab:
             languages = language_pickers(runnable_default("translation", "opus-mt-en-de"))
             model = model_picker("translation", "opus-mt-en-de")
             languages.filter(model)
-            precision = precision_picker()
+            precision = precision_picker(info=PRECISION_HELP)
             beams = beams_slider(info="Beam search width; 1 is greedy decoding.", elem_id="translate-beams")
             n_best = gr.Slider(
                 1,
@@ -155,7 +156,7 @@ def build_translate_tab() -> TranslateTab:
             )
             warnings = gr.HTML(label="Notes", elem_id="translate-warnings")
             retry = gr.Button(RETRY_LABEL, visible=False, elem_id="translate-retry", size="sm")
-            ran = gr.Markdown(label="What ran")
+            ran = gr.Markdown(label="What ran", elem_id="translate-ran")
             nbest = readable_table("translate-nbest", NBEST_HEADERS, "N-best (best first)")
     with gr.Accordion("Chunk viewer: each chunk beside its output", open=True):
         viewer = gr.HTML(label="Chunk viewer", elem_id="translate-chunks")

@@ -5,12 +5,11 @@ Both take the tab's last TranslationResult; the retry runs the tab's text and co
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import gradio as gr
 
-from translator import PRECISIONS, InputError, TranslationResult, chunk_coverage
+from translator import InputError, TranslationResult, chunk_coverage
 from translator.render.coverage import coverage_html
 
 from .common import model_run, user_errors
@@ -53,8 +52,5 @@ def check_coverage(result: TranslationResult | None, chunk_number: float | None)
         raise InputError("Translate a text first; then pick one of its chunks to check.")
     if chunk_number is None or not 1 <= chunk_number <= len(result.chunks):
         raise InputError(f"Pick a chunk number from 1 to {len(result.chunks)}.")
-    if result.precision not in PRECISIONS:
-        # coverage needs attention weights, so it runs on transformers, which has no CTranslate2 type such as int8;
-        # a differing translation is noted in the result
-        result = dataclasses.replace(result, precision="auto")
+    # chunk_coverage runs at the precision that explains the translation, and says so where it can't be the same
     return coverage_html(chunk_coverage(result, int(chunk_number) - 1))

@@ -28,8 +28,11 @@ def build_files_view(tab: TranslateTab) -> None:
             "styles are kept; you get the file back in the same format, named after it with the target language."
         )
         with gr.Row():
-            upload = gr.File(label="File to translate", file_types=FILE_TYPES, type="filepath", elem_id="file-input")
-            download = gr.File(label="Translated file", interactive=False, elem_id="file-output")
+            # on a phone each box takes a row of its own, so a file's name is shown whole
+            upload = gr.File(
+                label="File to translate", file_types=FILE_TYPES, type="filepath", min_width=280, elem_id="file-input"
+            )
+            download = gr.File(label="Translated file", interactive=False, min_width=280, elem_id="file-output")
         button = gr.Button("Translate the file", variant="primary", elem_id="file-button")
         notes = gr.HTML(label="File notes", elem_id="file-warnings")
         ran = gr.Markdown(label="File run line", elem_id="file-run")

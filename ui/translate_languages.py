@@ -33,7 +33,7 @@ NAMES = {
 def language_choices(side: int) -> list[tuple[str, str]]:
     """The picker's choices for the source (``side`` 0) or the target (1): "any", then each listed language."""
     codes = sorted({spec.languages[side] for spec in get_registry().for_task(TASK) if spec.languages})
-    return [("Any", ANY)] + [(f"{NAMES.get(code, code)} ({code})", code) for code in codes]
+    return [("Any", ANY)] + [(NAMES.get(code, code), code) for code in codes]
 
 
 def fits(spec: ModelSpec, source: str, target: str) -> bool:
@@ -105,7 +105,7 @@ def language_pickers(model: str | None) -> LanguagePickers:
     them to the model dropdown, which is built after them and sits under them)."""
     source_value, target_value = pair_of(model)
     with gr.Row(equal_height=True, elem_id="translate-languages"):
-        source = gr.Dropdown(language_choices(0), value=source_value, label="From", min_width=110, scale=3)
-        swap = gr.Button("⇄ Swap", size="sm", min_width=70, scale=1, elem_id="translate-swap")
-        target = gr.Dropdown(language_choices(1), value=target_value, label="To", min_width=110, scale=3)
+        source = gr.Dropdown(language_choices(0), value=source_value, label="From", min_width=100, scale=3)
+        swap = gr.Button("⇄", size="sm", min_width=44, scale=0, elem_id="translate-swap")
+        target = gr.Dropdown(language_choices(1), value=target_value, label="To", min_width=100, scale=3)
     return LanguagePickers(source, target, swap, gr.Markdown(elem_id="translate-languages-note"))

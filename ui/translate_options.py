@@ -27,6 +27,12 @@ CONTROLS = (
 )
 AUTO_CHUNK = 0  # the chunk-size slider's "let translate() choose" value
 PACK_LABEL = "Pack several sentences per chunk (more context, risk of dropped sentences)"
+# which engine runs each precision with the engine on auto (engines/choice.py)
+PRECISION_HELP = (
+    "auto: the model's own numbers (fp32 on a CPU, bf16/fp16 on a GPU), on CTranslate2 where it runs the model. "
+    "8bit: CTranslate2's int8, the fastest on a CPU; its output differs slightly (Compare shows how much). "
+    "4bit: bitsandbytes NF4, on transformers. fp32/fp16/bf16: those numbers, on CTranslate2 where it runs."
+)
 
 
 def engine_picker() -> gr.Dropdown:

@@ -44,9 +44,11 @@ def test_the_chosen_engine_runs_and_the_run_line_says_so(client, engine):
 def test_auto_says_which_engine_ran_and_why(client):
     _, warnings, _, _, ran = translate(client, engine="auto")
     engine = re.search(r"\*\*engine:\*\* (\w+) .*\*\*engine choice:\*\* auto, which took \1 ", ran).group(1)
-    # the tiny Marian converts, so auto takes the fast engine, and the first note gives the reason
+    # the tiny Marian converts, so auto takes the fast engine; the note under the run line gives the reason: it
+    # informs, so it is no warning, and it names no API argument
     assert engine == "ctranslate2"
-    assert "Translated with CTranslate2" in warnings.split("</li>")[0]
+    assert "\n\n> ℹ️ Translated with CTranslate2" in ran and "engine=" not in ran
+    assert "Translated with" not in warnings
 
 
 def test_unknown_engine_is_one_sentence(client):
@@ -61,10 +63,11 @@ def test_packed_chunks_are_marked_and_counted_and_retried(client):
     marked = set(re.findall(r"chunk (\d+): \d+ tokens; ⚑ possibly missing part of the source", viewer))  # titles
     assert len(marked) == flagged_in_warning(warnings) > 0  # a random tiny model never ends a sentence: all flagged
     assert "fewer sentences than the source" in viewer  # the first chunk's three sentences come back as one
-    assert "retry them sentence by sentence" in warnings
+    assert "translate them again sentence by sentence" in warnings and "retry_flagged" not in warnings
+    assert "Press <b>Re-translate flagged chunks sentence by sentence</b>, just below" in warnings
 
-    _, warnings, _, viewer, _ = client.predict(TEXT, *settings(pack=True), api_name="/retry_flagged")
-    assert "translated again sentence by sentence" in warnings
+    _, warnings, _, viewer, ran = client.predict(TEXT, *settings(pack=True), api_name="/retry_flagged")
+    assert "translated again sentence by sentence" in ran and "Press" not in warnings
     assert viewer.count("<tr style=") == 4  # the three-sentence chunk is now three one-sentence chunks
     assert "fewer sentences than the source" not in viewer
 
@@ -129,3 +132,16 @@ def test_a_file_of_another_type_is_refused(client, tmp_path):
     path.write_bytes(b"%PDF-1.4")
     with pytest.raises(AppError, match="file"):
         client.predict(handle_file(str(path)), *settings(), api_name="/translate_file")
+
+
+@pytest.mark.parametrize("engine", ["auto", "transformers"])
+def test_8bit_on_a_cpu_gets_one_coherent_note(client, engine):
+    _, warnings, _, _, ran = translate(client, engine=engine, precision="8bit")
+    said = re.findall(r"[^.>]*8bit[^.]*\.", warnings + ran)
+    # one sentence about what 8bit became here: CTranslate2's int8, or (on transformers) 4-bit NF4 for want of CUDA;
+    # never both "loaded 4bit instead" and "8bit runs on transformers"
+    assert len(said) <= 1, said
+    precision = re.search(r"\*\*precision:\*\* (\w+)", ran).group(1)
+    assert precision in ("int8", "4bit") and (precision == "int8") == (engine == "auto")
+    if precision == "4bit":
+        assert said and "loaded 4bit (NF4) instead" in said[0]

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from screens import shots
 from servers import launch_app, stop
 from visitor import use_example
 
@@ -124,6 +125,14 @@ def test_without_a_runnable_translator_translate_says_so_and_its_examples_fire_n
     expect(page.locator("#translate-input-count")).to_contain_text(f"{len(example):,} / 20,000 characters")
     expect(page.get_by_text("Error")).to_have_count(0)
     page.screenshot(path=str(artifacts / "first-run-no-translator.png"))
+    # Attention's translation mode is off up front too, with the reason, rather than failing on click
+    page.get_by_role("tab", name="Attention").click()
+    mode = page.locator("#attention-mode")
+    expect(mode.get_by_label("Translation: generate, then look at the generated text")).to_be_disabled()
+    expect(mode).to_contain_text("Translation mode needs a translation model, and none can run here")
+    example = page.get_by_role("gridcell", name="Translation: generate, then look at the generated text")
+    expect(example).to_have_count(0)  # nor an example in that mode
+    shots(page, mode, artifacts, "first-run-no-translator-attention")
     context.close()
 
 

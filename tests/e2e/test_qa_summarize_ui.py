@@ -67,6 +67,10 @@ def test_summarize_tab_end_to_end(page, artifacts):
     expect(page.locator("#summarize-source sup")).to_have_count(2, timeout=WAIT)
     expect(page.locator("#summarize-notes")).to_contain_text("1 sentence(s) dropped", timeout=WAIT)
     expect(page.locator("#summarize-table [role=grid]")).to_have_attribute("aria-rowcount", "5", timeout=WAIT)
-    plot = page.locator("#summarize-elbow img, #summarize-elbow canvas, #summarize-elbow svg").first
+    plot = (
+        page.locator("#summarize-elbow img, #summarize-elbow canvas, #summarize-elbow svg")
+        .locator("visible=true")
+        .first
+    )
     expect(plot).to_be_visible(timeout=WAIT)
     page.screenshot(path=str(artifacts / "summarize-tab.png"), full_page=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from translator.core.results import RunInfo
-from translator.render.run import notes_html, qa_mode_note, run_line, summary_notes
+from translator.render.run import info_html, info_markdown, notes_html, qa_mode_note, run_line, summary_notes
 from translator.tasks.qa import QAResult, Window
 from translator.tasks.summarize import DroppedSentence, Elbow, SummaryResult
 
@@ -34,6 +34,18 @@ def test_warnings_are_one_escaped_list_or_nothing():
     html = notes_html(["Chunk 2 was cut <short>.", "Fell back to fp32."])
     assert html.count("<li>⚠️ ") == 2 and "&lt;short&gt;" in html and "<short>" not in html
     assert "<li>merged</li>" in notes_html(["merged"], icon="")
+
+
+def test_warnings_are_counted_and_information_reads_apart_in_a_quieter_style():
+    one = notes_html(["Chunk 2 was cut."])
+    assert '<p class="warnings-count"' in one and ">1 warning</p>" in one
+    two = notes_html(["a.", "b."])
+    assert ">2 warnings</p>" in two and 'class="warnings"' in two
+    info = info_html(["Translated with CTranslate2 (int8)."])
+    assert "warning" not in info and "info-notes" in info and "ℹ️ Translated" in info
+    # under a run line, as Markdown quotes; a model key's marks stay as typed
+    assert info_markdown(["Ran my_model with `x` *fast*."]) == "\n\n> ℹ️ Ran my\\_model with \\`x\\` \\*fast\\*."
+    assert info_markdown([]) == ""
 
 
 def test_the_qa_note_says_how_the_answers_were_found_then_warns():

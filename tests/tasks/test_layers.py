@@ -115,6 +115,8 @@ def test_a_text_without_the_word_is_reported(bank):
         follow_word(bank, "river")
     with pytest.raises(InputError, match="texts 1, 2, 3 and 4 lack it"):
         follow_word(bank, "banks")  # whole words only
+    with pytest.raises(InputError, match="and there is only one text"):
+        word_across_layers(["the bank of the bank"], "bank", model=OFFLINE_MINILM)
 
 
 def test_4bit_hidden_states_stay_close_to_fp32(tiny):

@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
+from pathlib import Path
 
 import gradio as gr
 import pytest
 from gradio.state_holder import SessionState
 from threaded_loop import run_coroutine
 
-from ui.gradio_patches import PROGRESS_POLL_SECONDS, QUEUE_POLL_SECONDS, HeadBoxes, Studio, page_load
+from ui.gradio_patches import (
+    GRADIO_CSS,
+    PROGRESS_POLL_SECONDS,
+    QUEUE_POLL_SECONDS,
+    THEME,
+    HeadBoxes,
+    Studio,
+    page_load,
+)
 
 
 def test_the_queue_polls_calmly_while_idle():
@@ -67,3 +77,25 @@ def test_page_load_is_the_load_event_of_the_blocks_being_built():
     with gr.Blocks() as blocks, gr.Row(), gr.Column():
         inner = page_load()
     assert inner == blocks.load
+
+
+def frontend() -> Path:
+    return Path(gr.__file__).parent / "templates" / "frontend"
+
+
+def test_the_theme_takes_a_complete_bold_font_that_gradio_serves():
+    from fontTools.ttLib import TTFont
+
+    fonts = frontend() / "static" / "fonts" / "SourceSansPro"
+    letters = {ord(c) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}
+    assert letters <= set(TTFont(fonts / "SourceSansPro-Bold.woff2").getBestCmap())
+    # the reason for the patch: once gradio's semibold file holds every letter, THEME can go back to gradio's default
+    assert not letters <= set(TTFont(fonts / "SourceSansPro-SemiBold.woff2").getBestCmap())
+    faces = THEME._get_theme_css()
+    assert "SourceSansPro-Bold.woff2" in faces and "SourceSansPro-SemiBold" not in faces
+
+
+def test_the_classes_gradio_css_restyles_are_gradios_own():
+    bundle = "".join(path.read_text(encoding="utf-8") for path in (frontend() / "assets").glob("*.css"))
+    for selector in re.findall(r"\.([a-z-]+)", GRADIO_CSS):
+        assert f".{selector}." in bundle or f".{selector}:" in bundle or f".{selector}{{" in bundle, selector

@@ -299,6 +299,10 @@ def _load_uncached(spec: ModelSpec, task: str, precision: str, attn: str) -> Loa
         raise ModelUnavailableError(f"Model {spec.key!r} could not be loaded: {first_line(exc)}") from None
     if "device_map" not in kwargs:
         model.to(device)
+    if task == "translation":
+        # generate() always gets max_new_tokens (tasks/translation/generation.py); a checkpoint's max_length
+        # beside it changes nothing and makes transformers warn on every call
+        model.generation_config.max_length = None
     model.eval()
     model.requires_grad_(False)
     return LoadedModel(

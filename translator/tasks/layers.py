@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.metrics.pairwise import cosine_similarity
 
 from ..core.checks import choice_arg, text_arg
 from ..core.errors import InputError
@@ -148,6 +147,8 @@ def _check_lengths(loaded: LoadedModel, encoded: list[list[int]]) -> None:
 
 def _similarity_by_layer(vectors: np.ndarray) -> np.ndarray:
     """(items, layers, dim) -> (layers, items, items) cosine similarities."""
+    from sklearn.metrics.pairwise import cosine_similarity  # here: scikit-learn takes a second to import
+
     return np.stack([cosine_similarity(vectors[:, layer].astype(np.float64)) for layer in range(vectors.shape[1])])
 
 
@@ -232,12 +233,14 @@ def follow_word(result: LayerEmbeddings, word: str, *, pooling: str = "mean") ->
     present = {o.text_index for o in occurrences}
     missing = tuple(i for i in range(len(result.texts)) if i not in present)
     if len(present) < 2:
-        lacking = f"{_texts_list(missing)} {'lacks' if len(missing) == 1 else 'lack'} it" if missing else "one text"
-        raise InputError(f"“{word}” must be in at least two texts to compare, and {lacking}.")
+        lacking = f"{_texts_list(missing)} {'lacks' if len(missing) == 1 else 'lack'} it" if missing else ""
+        raise InputError(
+            f"“{word}” must be in at least two texts to compare, and {lacking or 'there is only one text'}."
+        )
     vectors = np.stack([_pool(result.hidden_states[o.text_index], o.token_indices, pooling) for o in occurrences])
     pairs = tuple(combinations(range(len(occurrences)), 2))
     matrices = _similarity_by_layer(vectors)  # (layers + 1, occurrences, occurrences)
-    similarity = np.array([[matrices[layer, a, b] for layer in range(len(matrices))] for a, b in pairs])
+    similarity = np.stack([matrices[:, a, b] for a, b in pairs])  # (pairs, layers + 1)
     notes = [f"“{word}” is not in {_texts_list(missing)}."] if missing else []
     info = {name: getattr(result, name) for name in ("model", "engine", "device", "precision", "footprint_bytes")}
     return WordAcrossLayers(
@@ -290,6 +293,8 @@ def layer_tokens(result: LayerEmbeddings, layer: int, *, special: bool = False) 
 
 def token_similarity(tokens: LayerTokens) -> np.ndarray:
     """(tokens, tokens) cosine similarity, symmetric with ones on the diagonal."""
+    from sklearn.metrics.pairwise import cosine_similarity
+
     return cosine_similarity(tokens.vectors.astype(np.float64))
 
 

@@ -134,8 +134,7 @@ def answer(
         except ModelUnavailableError as exc:
             if mode == "span":
                 raise
-            cause = str(exc).rstrip(".")
-            notes.append(f"Answered by sentence retrieval instead of span extraction: {cause[:1].lower()}{cause[1:]}.")
+            notes.append(f"Answered by sentence retrieval instead of span extraction: {str(exc).rstrip('.')}.")
             # a script shows no result note unless it prints one: say it where a script's user looks
             warnings.warn(notes[-1], RetrievalFallbackWarning, stacklevel=2)
         else:

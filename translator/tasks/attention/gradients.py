@@ -81,7 +81,7 @@ def attribute_layers(objective: Objective, method: str, steps: int, progress: Pr
                 baselines=baselines,
                 target=target,
                 n_steps=steps,
-                internal_batch_size=max(1, BATCH_TOKENS // length),
+                internal_batch_size=max(rows, BATCH_TOKENS // length),  # Captum takes no fewer than the rows
                 return_convergence_delta=True,
             )
         else:

@@ -5,7 +5,9 @@ rows generate kept (their token sequences, so each row's parent is known) and th
 log-probs, from which each row's top candidates are taken; a stopping criterion sees the candidates
 generate ranked, best first, so the ones that finished are known. The run goes through the one
 generate path's options and caps (generation.py, engines/transformers.py), so the tree's best
-hypothesis is translate()'s for the same chunk and settings.
+hypothesis is translate()'s for the same chunk and settings. It runs on transformers, at the precision
+that explains translate()'s output for the same ``precision`` and ``engine`` (engines/choice.py): the same
+numbers, except CTranslate2's int8, which has no transformers copy (the tree then says so in one line).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ...core.settings import get_settings
 from ...text.chunking import plan_chunks
 from .engines import transformers as engine
 from .engines.base import GenerationOptions
+from .engines.choice import engine_to_run, explaining
 from .generation import generation_options, new_token_cap
 from .results import BeamHypothesis, BeamNode, BeamTree
 
@@ -42,11 +45,14 @@ def beam_search_tree(
     no_repeat_ngram_size: int = 0,
     max_new_tokens: int | None = None,
     precision: str = "auto",
+    engine: str = "auto",
 ) -> BeamTree:
-    """The search generate() ran on ``text`` (one chunk: a sentence, or a chunk's source from translate())."""
+    """The search generate() ran on ``text`` (one chunk: a sentence, or a chunk's source from translate()), for
+    the translation translate() makes with the same ``precision`` and ``engine``."""
     started = time.perf_counter()
     text_arg("sentence for the beam search tree", text, get_settings().max_chars_translate)
     options = generation_options(num_beams, 1, length_penalty, no_repeat_ngram_size)
+    precision, note = explaining(engine_to_run(model, precision, engine), precision)
     loaded = load_model(model, "translation", precision)
     language = loaded.spec.languages[0] if loaded.spec.languages else "en"
     # packed up to the model's limit: any chunk translate() made, packed or not, comes back as one chunk
@@ -62,7 +68,7 @@ def beam_search_tree(
     if max_new_tokens is not None:
         cap = int_arg("The new-token limit", max_new_tokens, 1, ceiling)
     nodes, hypotheses = _search(loaded, chunk.text, cap, options)
-    warnings = []
+    warnings = [note] if note else []
     if hypotheses and not hypotheses[0].ended:
         warnings.append(
             f"The best hypothesis stopped before the model ended the sentence (at {hypotheses[0].length} new "

@@ -24,6 +24,7 @@ from ...core.loading import load_model
 from ...core.results import Progress, run_info
 from ...text.chunking import token_offsets
 from ..attention.extract import attend_translation
+from .engines.choice import explaining
 from .results import Coverage, TranslationResult
 
 # a token under a fifth of an even share received "almost no" attention; one that merely shares its
@@ -75,16 +76,18 @@ def received_shares(cross: np.ndarray, special: Sequence[bool]) -> np.ndarray:
 
 
 def chunk_coverage(result: TranslationResult, index: int, *, threshold: float = LOW_SHARE) -> Coverage:
-    """coverage() of chunk ``index`` (0-based) of a translate() result, with the model, beams and precision
-    it ran with; a note says so when the translation here differs from the chunk's."""
+    """coverage() of chunk ``index`` (0-based) of a translate() result, with the model and beams it ran with, at
+    the precision that explains it (engines/choice.py: the same numbers, except CTranslate2's int8); a note says
+    so when the numbers or the translation here differ from the chunk's."""
     chunk = result.chunks[int_arg("The chunk number", index, 0, len(result.chunks) - 1)]
+    precision, note = explaining(result.engine, result.precision)
     found = coverage(
-        chunk.source, model=result.model, num_beams=result.num_beams, precision=result.precision, threshold=threshold
+        chunk.source, model=result.model, num_beams=result.num_beams, precision=precision, threshold=threshold
     )
-    if found.translation == chunk.best:
-        return found
-    note = (
-        f"This translation differs from the one of chunk {index + 1} ({result.engine} engine); "
-        "the coverage shown is that of the translation here."
-    )
-    return dataclasses.replace(found, warnings=(*found.warnings, note))
+    notes = [note] if note else []
+    if found.translation != chunk.best:
+        notes.append(
+            f"This translation differs from the one of chunk {index + 1} ({result.engine} engine); "
+            "the coverage shown is that of the translation here."
+        )
+    return dataclasses.replace(found, warnings=(*found.warnings, *notes)) if notes else found

@@ -140,3 +140,50 @@ def test_int8_changes_the_log_probs_only_slightly(engines, name, record_property
     # measured 0.04-0.18 nats per token on these models (their scaled-up weights amplify int8's rounding); a
     # conversion that broke int8 (a wrong scale, a layer missed) lands at several nats
     assert sum(gaps) / len(gaps) < 0.3
+
+
+def test_capped_chunks_are_decoded_once_each_with_the_output_they_get_alone(ending_models, fast_settings, tmp_path):
+    """End-of-sequence suppressed: every chunk reaches its own cap (one call per cap), as it would alone."""
+    import shutil
+
+    from transformers import GenerationConfig
+
+    folder = tmp_path / "capped"
+    shutil.copytree(ending_models["marian"], folder)
+    config = GenerationConfig.from_pretrained(folder)
+    config.forced_eos_token_id = None
+    config.suppress_tokens = [config.eos_token_id]
+    config.save_pretrained(folder)
+    converted = fast.load(str(folder), "fp32")
+    texts = sentences(12, seed=8)
+    calls = []
+    original = converted.model.translator.translate_batch
+
+    def counted(sources, **kwargs):
+        if "target_prefix" not in kwargs:  # the searches, not the confidence pass
+            calls.append((len(sources), kwargs["max_decoding_length"]))
+        return original(sources, **kwargs)
+
+    for options in ({"num_beams": 4, "num_return_sequences": 2}, {"num_beams": 1}):
+        calls.clear()
+        object.__setattr__(converted.model, "translator", _Proxy(converted.model.translator, counted))
+        try:
+            batch = run(converted, texts, **options)
+        finally:
+            object.__setattr__(converted.model, "translator", converted.model.translator.inner)
+        caps = [g.max_new_tokens for g in batch]
+        assert len(set(caps)) > 2 and all(g.truncated and g.new_tokens == g.max_new_tokens for g in batch)
+        if options["num_beams"] > 1:  # each text decoded once: one call per cap, no reruns
+            assert sorted(c for _, c in calls) == sorted(set(caps)) and sum(n for n, _ in calls) == len(texts)
+        for text, together in zip(texts, batch, strict=True):
+            alone = run(converted, [text], **options)[0]
+            assert alone.ids == together.ids
+            assert [h.text for h in alone.hypotheses] == [h.text for h in together.hypotheses]
+            assert [t.prob for t in alone.tokens] == pytest.approx([t.prob for t in together.tokens], abs=1e-5)
+
+
+class _Proxy:
+    """A ctranslate2.Translator whose translate_batch goes through ``call`` (the C++ class takes no new attributes)."""
+
+    def __init__(self, inner, call) -> None:
+        self.inner, self.translate_batch = inner, call

@@ -30,8 +30,17 @@ def padded_marian(tmp_path_factory):
 
 
 @pytest.mark.parametrize("model", ["tiny-marian", "tiny-bert2bert"])
-def test_auto_runs_ctranslate2_at_int8_on_a_cpu_and_says_so(fast_settings, model):
+def test_auto_runs_ctranslate2_at_the_models_own_fp32_on_a_cpu_and_says_so(fast_settings, model):
     result = translate(TEXT, model=model, num_beams=2)
+    assert result.engine == "ctranslate2" and result.precision == "fp32"
+    assert any("CTranslate2 (fp32)" in n for n in result.notes)
+    reference = translate(TEXT, model=model, num_beams=2, engine="transformers")
+    assert reference.engine == "transformers" and reference.precision == "fp32"
+
+
+@pytest.mark.parametrize("model", ["tiny-marian", "tiny-bert2bert"])
+def test_8bit_runs_ctranslate2_int8(fast_settings, model):
+    result = translate(TEXT, model=model, num_beams=2, precision="8bit")
     assert result.engine == "ctranslate2" and result.precision == "int8"
     assert any("CTranslate2 (int8)" in n for n in result.notes)
 
@@ -117,16 +126,18 @@ def test_the_memory_guard_bounds_the_rows_per_call(fast_settings, monkeypatch):
     assert result.batches == len(result.chunks) > 1
 
 
-def test_greedy_tokens_carry_their_probabilities(fast_settings):
-    result = translate("The house is big.", model="tiny-marian", num_beams=1, engine="ctranslate2", precision="fp32")
-    chunk = result.chunks[0]
-    assert len(chunk.tokens) == chunk.new_tokens and all(0 < t.prob <= 1 for t in chunk.tokens)
+@pytest.mark.parametrize("beams", [1, 4])
+def test_tokens_carry_their_probabilities_and_runners_up(fast_settings, beams):
+    result = translate(TEXT, model="tiny-marian", num_beams=beams, engine="ctranslate2", precision="8bit")
+    for chunk in result.chunks:
+        assert len(chunk.tokens) == chunk.new_tokens and all(0 < t.prob <= 1 for t in chunk.tokens)
+        assert all(len(t.alternatives) == 3 for t in chunk.tokens)
 
 
 def test_precisions_map_to_ctranslate2_compute_types(monkeypatch):
     import ctranslate2
 
-    assert fast.compute_type("auto", "cpu") == ("int8", [])
+    assert fast.compute_type("auto", "cpu") == ("float32", [])
     assert fast.compute_type("8bit", "cpu") == ("int8", [])
     assert fast.compute_type("fp32", "cpu") == ("float32", [])
     chosen, notes = fast.compute_type("fp16", "cpu")  # no float16 kernels on a CPU
@@ -134,5 +145,7 @@ def test_precisions_map_to_ctranslate2_compute_types(monkeypatch):
     with pytest.raises(InputError, match="4-bit"):
         fast.compute_type("4bit", "cpu")
     monkeypatch.setattr(ctranslate2, "get_supported_compute_types", lambda device: {"float16", "float32"})
-    chosen, notes = fast.compute_type("auto", "cuda")  # a GPU without int8 kernels
+    chosen, notes = fast.compute_type("8bit", "cuda")  # a GPU without int8 kernels
     assert chosen == "float16" and "int8_float16" in notes[0]
+    chosen, notes = fast.compute_type("auto", "cuda")  # nor bf16 ones: the model's own numbers in fp16
+    assert chosen == "float16" and "bfloat16" in notes[0]

@@ -8,10 +8,13 @@ by the hypothesis length too, without ``</s>`` by default: ``return_end_token=Tr
 so its score and ranking, the same as generate()'s.
 
 Per-text caps: CTranslate2 takes one ``max_decoding_length`` per call. Greedy search stops each text at
-its own cap from the step callback (which also enforces the time limit). Beam search runs the batch to
-its longest cap and reruns, grouped by cap, only the texts that reached their own cap (see
-``_beam_search``), so a text's output is the one it gets alone. The time limit: a beam search can't be
-stopped midway, so it is bounded by the batch size (the token budget and ``max_rows``).
+its own cap from the step callback (which also enforces the time limit). Beam search groups the texts by
+cap, one call per cap (see ``_beam_search``), so each text is decoded once, to its own cap, and its output
+is the one it gets alone. The time limit: a beam search can't be stopped midway, so it is bounded by the
+batch size (the token budget and ``max_rows``).
+
+Token confidences (``Generated.tokens``) come from the logits of each step along the best hypothesis
+(confidences.py): greedy search returns them; after a beam search, one forced pass reads them back.
 
 Known differences from generate(): CTranslate2 ends a beam search when beam x PATIENCE hypotheses are
 done (generate() goes on while a running beam could still beat the worst of them), so near-ties can
@@ -23,7 +26,6 @@ token, never an output), so its softmax leaves out <pad>'s probability, negligib
 from __future__ import annotations
 
 import json
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +46,7 @@ from ....core.loading import (
 from ....core.registry import ModelSpec
 from ....core.settings import PRECISIONS, get_settings
 from ..results import Hypothesis, TokenScore
-from . import convert
+from . import confidences, convert
 from .base import Generated, GenerationOptions, Seq2Seq
 
 NAME = "ctranslate2"
@@ -219,18 +221,26 @@ def generate(
     sources = [[fast.source_vocabulary[i] for i in ids] for ids in encoded]
     search = _greedy_search if options.num_beams == 1 else _beam_search
     found = search(fast, sources, caps, options)
+    specials = {fast.ids[t] for t in loaded.tokenizer.all_special_tokens if t in fast.ids}
     return [
-        _generated(loaded, fast, hypotheses, cap, steps) for (hypotheses, steps), cap in zip(found, caps, strict=True)
+        _generated(
+            loaded,
+            fast,
+            hypotheses,
+            cap,
+            confidences.token_scores(fast.vocabulary, fast.ids, hypotheses[0][0], logits, specials),
+        )
+        for (hypotheses, logits), cap in zip(found, caps, strict=True)
     ]
 
 
-# per text: its hypotheses (tokens, score) best first, and per token of the best its log-prob when known
-Found = tuple[list[tuple[list[str], float]], list[float]]
+# per text: its hypotheses (tokens, score) best first, and per token of the best the step's logits
+Found = tuple[list[tuple[list[str], float]], list[Any]]
 
 
 def _call(fast: FastModel, sources: list[list[str]], cap: int, options: GenerationOptions, **extra: Any) -> list[Any]:
-    return fast.translator.translate_batch(
-        sources,
+    """translate_batch with the options every call shares; ``extra`` adds to them or overrides them."""
+    shared: dict[str, Any] = dict(
         beam_size=options.num_beams,
         patience=PATIENCE,
         length_penalty=options.length_penalty,
@@ -243,57 +253,50 @@ def _call(fast: FastModel, sources: list[list[str]], cap: int, options: Generati
         max_decoding_length=cap,
         min_decoding_length=0,  # CTranslate2 bans </s> at the first step by default; generate() doesn't
         max_input_length=0,  # chunks already fit the model; never cut them silently
-        **extra,
     )
+    return fast.translator.translate_batch(sources, **(shared | extra))
 
 
 def _greedy_search(
     fast: FastModel, sources: list[list[str]], caps: list[int], options: GenerationOptions
 ) -> list[Found]:
     deadline = time.monotonic() + options.max_time
-    log_probs: list[list[float]] = [[] for _ in sources]
 
     def on_step(step: Any) -> bool:
         """Called after each token: True ends that text (at its own cap, or everyone at the time limit)."""
-        log_probs[step.batch_id].append(step.log_prob)
         return step.step + 1 >= caps[step.batch_id] or time.monotonic() > deadline
 
-    results = _call(fast, sources, max(caps), options, num_hypotheses=1, callback=on_step)
-    return [([(r.hypotheses[0], r.scores[0])], steps) for r, steps in zip(results, log_probs, strict=True)]
+    # greedy search returns each step's logits as it goes: the confidences cost no second pass
+    results = _call(fast, sources, max(caps), options, num_hypotheses=1, callback=on_step, return_logits_vocab=True)
+    return [([(r.hypotheses[0], r.scores[0])], r.logits[0]) for r in results]
 
 
 def _beam_search(fast: FastModel, sources: list[list[str]], caps: list[int], options: GenerationOptions) -> list[Found]:
-    """Every text as if alone under its own cap: one call at the longest cap, then reruns for texts that reached theirs.
+    """Every text as if alone under its own cap: one call per cap, so each text is decoded once, to its own cap.
 
-    With a length penalty, CTranslate2 ends a text once beam x patience hypotheses are done, a rule that
-    doesn't depend on how many it returns: asking for all of them changes nothing, and the last one done is
-    among them (fewer were done a step before), so the longest says at which step the text ended.
-    Ended before its own last step, the text never met its cap: the longer call gave what it gets alone.
-    With length_penalty 0 CTranslate2 ends a text when its best beam ends and num_hypotheses are done, which
-    hides that step, so every text runs in a call at its own cap.
+    (A call at the longest cap would run a text that reaches a lower cap of its own past it, and again.)
+    CTranslate2 4.8 returns no logits from a beam search, so a teacher-forced pass over the best hypotheses
+    gives each token's distribution (confidences.py).
     """
-    n_best = options.num_return_sequences
-    found: dict[int, Found] = {}
-    rerun = list(range(len(sources)))
-    if options.length_penalty != 0:
-        longest = max(caps)
-        results = _call(fast, sources, longest, options, num_hypotheses=options.num_beams * PATIENCE)
-        rerun = []
-        for i, result in enumerate(results):
-            if caps[i] == longest or max(len(h) for h in result.hypotheses) < caps[i]:
-                found[i] = (list(zip(result.hypotheses, result.scores, strict=True))[:n_best], [])
-            else:
-                rerun.append(i)
-    for cap in sorted({caps[i] for i in rerun}, reverse=True):
-        rows = [i for i in rerun if caps[i] == cap]
-        results = _call(fast, [sources[i] for i in rows], cap, options, num_hypotheses=n_best)
+    found: dict[int, list[tuple[list[str], float]]] = {}
+    for cap in sorted(set(caps), reverse=True):
+        rows = [i for i, c in enumerate(caps) if c == cap]
+        results = _call(fast, [sources[i] for i in rows], cap, options, num_hypotheses=options.num_return_sequences)
         for i, result in zip(rows, results, strict=True):
-            found[i] = (list(zip(result.hypotheses, result.scores, strict=True)), [])
-    return [found[i] for i in range(len(sources))]
+            found[i] = list(zip(result.hypotheses, result.scores, strict=True))
+    hypotheses = [found[i] for i in range(len(sources))]
+    # one call for every text (each stops at its hypothesis's end): the best hypothesis as a forced prefix, one
+    # beam, so each step's logits along it
+    forced = _call(fast, sources, max(caps), options, **confidences.forced([h[0][0] for h in hypotheses]))
+    return [(h, r.logits[0]) for h, r in zip(hypotheses, forced, strict=True)]
 
 
 def _generated(
-    loaded: LoadedModel, fast: FastModel, hypotheses: list[tuple[list[str], float]], cap: int, log_probs: list[float]
+    loaded: LoadedModel,
+    fast: FastModel,
+    hypotheses: list[tuple[list[str], float]],
+    cap: int,
+    tokens: tuple[TokenScore, ...],
 ) -> Generated:
     ids = [[fast.ids[token] for token in tokens] for tokens, _ in hypotheses]
     texts = loaded.tokenizer.batch_decode(ids, skip_special_tokens=True)
@@ -304,15 +307,5 @@ def _generated(
         new_tokens=len(best),
         truncated=not best_tokens or best_tokens[-1] not in fast.end_tokens,
         max_new_tokens=cap,
-        tokens=_token_scores(best_tokens, log_probs, set(loaded.tokenizer.all_special_tokens)),
-    )
-
-
-def _token_scores(tokens: list[str], log_probs: list[float], specials: set[str]) -> tuple[TokenScore, ...]:
-    """Greedy search reports each token's log-prob through its callback; beam search reports none (and no one
-    reports runners-up), so its chunks carry no per-token scores."""
-    if len(log_probs) != len(tokens):
-        return ()
-    return tuple(
-        TokenScore(token, math.exp(lp), special=token in specials) for token, lp in zip(tokens, log_probs, strict=True)
+        tokens=tokens,
     )

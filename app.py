@@ -111,13 +111,21 @@ from ui.gradio_patches import (  # noqa: E402
     gradio_cache,
 )
 from ui.qa import build_qa_tab  # noqa: E402
+from ui.steer_view import build_steer_view  # noqa: E402
 from ui.summarize import build_summarize_tab  # noqa: E402
 from ui.translate import build_translate_tab  # noqa: E402
 from ui.translate_checks import build_checks_view  # noqa: E402
 from ui.translate_files import build_files_view  # noqa: E402
 
 # the views of a translation, in page order under the Translate tab: each takes the tab and never reaches back
-TRANSLATE_VIEWS = (build_checks_view, build_files_view, build_confidence_view, build_beam_view, build_compare_view)
+TRANSLATE_VIEWS = (
+    build_checks_view,
+    build_files_view,
+    build_confidence_view,
+    build_steer_view,
+    build_beam_view,
+    build_compare_view,
+)
 
 
 def build_demo() -> Studio:

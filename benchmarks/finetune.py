@@ -36,7 +36,7 @@ from timing import add_smoke_flag  # noqa: E402
 
 from translator import OFFLINE_MINILM  # noqa: E402
 
-# (label, batch size, mixed precision, share, torch threads; None = torch's default)
+# (label, batch size, mixed precision, share, threads; None = the default, settings.threads)
 CPU_SETTINGS = [
     ("fp32, batch 8", 8, "no", False, None),
     ("fp32, batch 16", 16, "no", False, None),
@@ -65,8 +65,6 @@ def run_one(setting: dict) -> dict:
     """One setting, in this process; what finetune() measured."""
     from translator import FinetuneConfig, finetune
 
-    if setting["threads"]:
-        torch.set_num_threads(setting["threads"])
     with tempfile.TemporaryDirectory() as folder:
         result = finetune(
             FinetuneConfig(
@@ -93,6 +91,9 @@ def run_one(setting: dict) -> dict:
 
 def run_isolated(setting: dict) -> dict:
     env = {**os.environ, "TQDM_DISABLE": "1"}
+    env.pop("OMP_NUM_THREADS", None)  # finetune() runs on settings.threads: the physical cores, or this
+    if setting["threads"]:
+        env["TRANSLATOR_THREADS"] = str(setting["threads"])
     if not setting["label"].startswith("GPU"):
         env["CUDA_VISIBLE_DEVICES"] = ""  # Accelerate takes a visible GPU; the CPU rows must not
     completed = subprocess.run(

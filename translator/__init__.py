@@ -43,6 +43,7 @@ from .tasks.summarize import DroppedSentence, Elbow, ScoredSentence, SummaryResu
 from .tasks.translation.beams import beam_search_tree
 from .tasks.translation.compare import REFERENCE_CHARS_PER_SOURCE_CHAR, compare
 from .tasks.translation.coverage import chunk_coverage, coverage
+from .tasks.translation.engines.base import DECODINGS
 from .tasks.translation.engines.choice import ENGINES
 from .tasks.translation.results import (
     BeamHypothesis,
@@ -51,10 +52,12 @@ from .tasks.translation.results import (
     Comparison,
     Coverage,
     Hypothesis,
+    SteeredTranslation,
     TokenScore,
     TranslatedChunk,
     TranslationResult,
 )
+from .tasks.translation.steer import steer
 from .tasks.translation.translate import translate
 from .text.chunking import Chunk, plan_chunks
 from .text.formats import FORMATS as FILE_FORMATS
@@ -77,7 +80,7 @@ __all__ = [
     "load_model",
 ]
 # what the UI shows beside the functions: choices, defaults, the machine's state
-__all__ += ["ENGINES", "FILE_FORMATS", "OFFLINE_MINILM", "PRECISIONS", "Progress"]
+__all__ += ["DECODINGS", "ENGINES", "FILE_FORMATS", "OFFLINE_MINILM", "PRECISIONS", "Progress"]
 __all__ += ["device_and_name", "free_memory", "hub_reachable"]
 # what a public deployment needs from the UI side: one lock per model, a byte budget for kept sessions
 __all__ += ["API_SESSION_SECONDS", "MODEL_LOCKS", "SessionBudget", "approximate_bytes"]
@@ -93,6 +96,7 @@ __all__ += [
 ]
 __all__ += ["REFERENCE_CHARS_PER_SOURCE_CHAR", "Comparison", "Coverage", "chunk_coverage", "compare", "coverage"]
 __all__ += ["BeamHypothesis", "BeamNode", "BeamTree", "TokenScore", "beam_search_tree"]
+__all__ += ["SteeredTranslation", "steer"]
 __all__ += ["CorpusReport", "DocumentResult", "translate_corpus", "translate_document"]
 __all__ += ["DocumentUnits", "extract_units", "merge_units"]
 __all__ += ["Answer", "QAResult", "RetrievalFallbackWarning", "Window", "answer"]

@@ -138,8 +138,9 @@ def registry_key(value: object, task: str | None = None) -> str:
 
 def availability(key: str, task: str) -> str:
     ok, reason = is_available(key, task) if key else (False, "no model chosen")
-    # ✔ rather than the green check emoji, which a machine with only the DejaVu fonts draws as an empty box
-    return f"{'✔' if ok else '⚠️'} `{key}`: {reason}"
+    # ✔ rather than the green check emoji, which a machine with only the DejaVu fonts draws as an empty box; a
+    # reason why not is a sentence, and ends as one
+    return f"{'✔' if ok else '⚠️'} `{key}`: {reason if ok else reason.rstrip('.') + '.'}"
 
 
 def runnable_default(task: str, default: str | None) -> str | None:

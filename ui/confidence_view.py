@@ -6,7 +6,7 @@ import gradio as gr
 
 from translator import TranslationResult
 from translator.render.confidence import confidence_html
-from translator.render.run import notes_html
+from translator.render.run import info_html
 
 from .common import user_errors
 from .translate import TranslateTab
@@ -20,7 +20,7 @@ def show_confidence(result: TranslationResult | None) -> str:
     if result is None:
         return HINT
     scored = any(chunk.tokens for chunk in result.chunks)
-    return confidence_html(result) + ("" if scored else notes_html([NO_SCORES], icon="ℹ️"))
+    return confidence_html(result) + ("" if scored else info_html([NO_SCORES]))
 
 
 def build_confidence_view(tab: TranslateTab) -> None:

@@ -162,7 +162,7 @@ def build_embeddings_tab() -> gr.events.Dependency:
         drawn,
         api_name="embeddings_view",
         api_visibility="private",
-        show_progress_on=[heatmap_view, map_view],
+        show_progress_on=heatmap_view,  # one pane: the first view the redraw changes
     )
     export_button.click(export, [shown, layer, special], files, api_name="embeddings_export", api_visibility="private")
     return computed

@@ -202,8 +202,16 @@ def build_explain_view() -> gr.events.Dependency:
         gr.Examples(EXAMPLES, [mode, source, question, context])
     result = gr.State(None, time_to_live=RESULT_SECONDS)
 
-    mode.change(show_mode, mode, [translation_column, qa_column], api_visibility="private", queue=False)
-    pickers = {"fn": token_choices, "inputs": result, "outputs": [row, alternative], "api_visibility": "private"}
+    mode.change(
+        show_mode, mode, [translation_column, qa_column], api_visibility="private", queue=False, show_progress="hidden"
+    )
+    pickers = {
+        "fn": token_choices,
+        "inputs": result,
+        "outputs": [row, alternative],
+        "api_visibility": "private",
+        "show_progress": "hidden",
+    }
     inputs = [mode, translation_model, qa_model, source, target, question, context, method, steps, word_level]
     computed = model_run(
         button,

@@ -93,3 +93,15 @@ def test_readme_hub_snippet_runs_as_written_from_another_folder(tiny_models, tmp
     )
     assert len(lines) == 3
     assert lines[2].startswith("(")  # the attention shape
+
+
+def test_translate_with_a_model_that_cannot_load_says_so_in_one_line_without_empty_progress_bars(
+    tiny, tmp_path, capsys
+):
+    source = tmp_path / "in.txt"
+    source.write_text("The house is big.\n", encoding="utf-8")
+    code = main(["translate", str(source), "--output", str(tmp_path / "out.txt"), "--model", "opus-mt-en-de"])
+    printed = capsys.readouterr()
+    assert code == 2 and printed.out == ""
+    lines = printed.err.strip().splitlines()
+    assert len(lines) == 1 and "opus-mt-en-de" in lines[0] and "unit" not in printed.err, printed.err

@@ -63,3 +63,9 @@ def test_every_symbol_the_ui_writes_has_a_glyph_in_the_dejavu_fonts(tiny):
     written |= set(availability("tiny-marian", "translation"))
     missing = sorted(f"{char} U+{ord(char):04X}" for char in written if ord(char) not in glyphs and ord(char) != 0xFE0F)
     assert missing == []
+
+
+def test_a_model_that_cannot_run_says_why_in_a_sentence(tiny):
+    line = availability("opus-mt-de-en", "translation")
+    assert line.startswith("⚠️ `opus-mt-de-en`: ") and line.endswith(".")
+    assert availability("tiny-marian", "translation").startswith("✔ `tiny-marian`: ")

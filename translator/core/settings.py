@@ -11,6 +11,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .threads import apply_threads, default_threads
+
 PRECISIONS = ("auto", "fp32", "fp16", "bf16", "8bit", "4bit")
 ENV_PREFIX = "TRANSLATOR_"
 
@@ -67,6 +69,9 @@ class Settings:
     # The rate limit keys a client by the entry the last of them appended; with 0 it uses the peer address
     # and ignores the header, which any client can fill with whatever it likes
     trusted_proxy_hops: int = 0
+    # CPU threads for model work, shared by torch, CTranslate2 and fine-tuning (core/threads.py); by default the
+    # physical cores (or OMP_NUM_THREADS): more threads than cores, or two pools at once, make OpenMP spin
+    threads: int = dataclasses.field(default_factory=default_threads)
     # model-running requests served at once; on a 2-core CPU or one GPU, one at a time is fastest overall
     concurrency_limit: int = 1
     # requests that may wait in the queue; past this the app answers that it is busy
@@ -83,6 +88,8 @@ class Settings:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}.")
         if not 0 <= self.min_length_ratio < self.max_length_ratio:
             raise ValueError("min_length_ratio must be at least 0 and below max_length_ratio.")
+        if self.threads < 1:
+            raise ValueError(f"threads must be at least 1, not {self.threads}.")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -121,7 +128,8 @@ def get_settings() -> Settings:
 
 
 def configure(settings: Settings) -> Settings:
-    """Make ``settings`` the process-wide settings (app.py calls this once at start-up)."""
+    """Make ``settings`` the process-wide settings (app.py calls this once at start-up), its thread count too."""
     global _current
     _current = settings
+    apply_threads(settings.threads)
     return _current

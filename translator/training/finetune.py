@@ -24,6 +24,8 @@ import torch
 
 from ..core.errors import InputError
 from ..core.results import Progress
+from ..core.settings import get_settings
+from ..core.threads import apply_threads
 from ..text.formats.parallel import ParallelCorpusReport, read_parallel
 from .batches import endless_batches, make_loader, prepare_data, token_limits
 from .checkpoints import TrainState, checkpoint_to_resume, fingerprint, project_configuration, restore
@@ -52,6 +54,7 @@ def finetune(config: FinetuneConfig, *, progress: Progress | None = None) -> Fin
         config.corpus, source_column=config.source_column, target_column=config.target_column, format=config.format
     )
     accelerator, notes = _accelerator(config)
+    apply_threads(get_settings().threads)  # the CPU share of a step (all of it on a CPU): the settings' threads
     set_seed(config.seed)  # the new cross-attention weights and dropout are reproducible
     warm = warm_start(config.encoder, config.decoder, share=config.share)
     train, heldout, report = prepare_data(config, corpus, warm.tokenizer, token_limits(config, warm.model))

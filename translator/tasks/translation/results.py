@@ -208,3 +208,21 @@ class Coverage(RunInfo):
     threshold: float
     num_beams: int
     cut: str  # "" or one sentence on what the attention token cap cut
+
+
+@dataclass(frozen=True, eq=False)
+class SteeredTranslation(RunInfo):
+    """One chunk translated twice: as the model would, and with the start of its output forced (steer())."""
+
+    source: str
+    original: Hypothesis  # the model's own translation, as translate() gives it
+    steered: Hypothesis  # the forced start and the model's continuation; score over every token, forced ones too
+    forced: tuple[str, ...]  # the prefix as forced, one target token text each ("▁Haus", "##s")
+    forced_logprob: float  # the model's log-probability of the forced tokens, each after the ones before it
+    tokens: tuple[TokenScore, ...]  # the steered output's tokens (forced ones first), as TranslatedChunk.tokens
+    flags: tuple[str, ...]  # the steered output's omission flags (FLAG_TEXTS)
+    changes: tuple[DiffOp, ...]  # word diff of the original into the steered translation
+    truncated: bool = False  # the steered output hit its new-token cap before ending
+    max_new_tokens: int = 0  # the cap both ran under; the forced tokens count toward it
+    num_beams: int = 1
+    length_penalty: float = 1.0

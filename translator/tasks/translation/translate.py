@@ -54,6 +54,13 @@ def translate(
     retry_flagged: bool = False,
     precision: str = "auto",
     engine: str = "auto",
+    decoding: str = "beam",
+    temperature: float = 1.0,
+    top_k: int = 0,
+    top_p: float = 1.0,
+    seed: int | None = None,
+    num_beam_groups: int = 1,
+    diversity_penalty: float = 0.0,
     progress: Progress | None = None,
 ) -> TranslationResult:
     """Translate ``text`` of any length (up to the settings' limit) and return every chunk with its n-best list.
@@ -63,11 +70,26 @@ def translate(
     more context, and a risk that the model drops one. ``retry_flagged`` translates flagged packed chunks
     again sentence by sentence and uses those translations. ``engine``: "auto" (CTranslate2 where it can run
     the model, else transformers; a note says which ran and why), "transformers" or "ctranslate2".
+    ``decoding``: "beam" (``num_beams`` 1 is greedy), "sampling" (``temperature``, ``top_k``, ``top_p``, ``seed``;
+    n-best gives distinct samples) or "diverse" (``num_beam_groups`` groups of the beams, ``diversity_penalty``;
+    transformers only, so it runs there with a note).
     """
     started = time.perf_counter()
     text_arg("text to translate", text, get_settings().max_chars_translate)
-    options = generation_options(num_beams, num_return_sequences, length_penalty, no_repeat_ngram_size)
-    loaded, engine_notes = load_translator(model, precision, engine)
+    options = generation_options(
+        num_beams,
+        num_return_sequences,
+        length_penalty,
+        no_repeat_ngram_size,
+        decoding=decoding,
+        temperature=temperature,
+        top_k=top_k,
+        top_p=top_p,
+        seed=seed,
+        num_beam_groups=num_beam_groups,
+        diversity_penalty=diversity_penalty,
+    )
+    loaded, engine_notes = load_translator(model, precision, engine, options.decoding)
     budget = _chunk_budget(loaded, max_chunk_tokens, bool(pack_sentences))
     report(progress, 0.0, "Cutting the text into chunks")
     languages = loaded.spec.languages or ("en", "en")

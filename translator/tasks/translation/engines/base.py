@@ -12,6 +12,8 @@ from ..results import Hypothesis, TokenScore
 
 # runners-up reported per generated token (TokenScore.alternatives)
 ALTERNATIVES = 3
+# how the next token is chosen: beam search (1 beam: greedy), sampling, or diverse beam search (beam groups)
+DECODINGS = ("beam", "sampling", "diverse")
 
 
 class Seq2Seq(Protocol):
@@ -33,6 +35,16 @@ class GenerationOptions:
     no_repeat_ngram_size: int = 0  # 0: off
     max_new_tokens: int = 512  # the ceiling every per-text cap stays under (the settings' max_new_tokens)
     max_time: float = 60.0  # seconds per batch, handed to generate(max_time=...)
+    decoding: str = "beam"  # one of DECODINGS
+    # sampling: logits / temperature, then only the top_k most likely (0: all) within top_p of the probability mass
+    temperature: float = 1.0
+    top_k: int = 0
+    top_p: float = 1.0
+    seed: int | None = None  # sampling's random seed: the same seed, text and options give the same samples
+    # diverse beam search (Vijayakumar et al. 2016): beams split into groups; a group's score for a token drops by
+    # diversity_penalty x the times earlier groups chose it at the same step
+    num_beam_groups: int = 1
+    diversity_penalty: float = 0.0
 
 
 @dataclass(frozen=True)

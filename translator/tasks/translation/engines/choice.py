@@ -34,10 +34,20 @@ TRANSFORMERS_ONLY = ("4bit",)
 CTRANSLATE2_INT8 = ("int8", "int8_float16", "int8_bfloat16")
 
 
-def load_translator(model: str, precision: str = "auto", engine: str = "auto") -> tuple[LoadedModel, list[str]]:
+# decodings CTranslate2 4.8 has no counterpart of: they run on transformers, with a note that says so
+TRANSFORMERS_DECODINGS = {"diverse": "CTranslate2 has no diverse beam search"}
+
+
+def load_translator(
+    model: str, precision: str = "auto", engine: str = "auto", decoding: str = "beam"
+) -> tuple[LoadedModel, list[str]]:
     """The loaded model for translating with ``engine``, and the notes that say which engine ran and why."""
     if engine not in ENGINES:
         raise InputError(f"The engine must be one of {', '.join(ENGINES)}, not {engine!r}.")
+    if decoding in TRANSFORMERS_DECODINGS and engine != "transformers":
+        return load_model(model, "translation", precision), [
+            f"Translated with transformers: {TRANSFORMERS_DECODINGS[decoding]}."
+        ]
     if engine == "transformers":
         return load_model(model, "translation", precision), []
     if engine == "ctranslate2":
@@ -56,10 +66,12 @@ def load_translator(model: str, precision: str = "auto", engine: str = "auto") -
     return load_model(model, "translation", precision), [f"Translated with transformers: {reason}."]
 
 
-def engine_to_run(model: str, precision: str = "auto", engine: str = "auto") -> str:
+def engine_to_run(model: str, precision: str = "auto", engine: str = "auto", decoding: str = "beam") -> str:
     """The engine translate() runs for these arguments (without loading anything that isn't loaded)."""
     if engine not in ENGINES:
         raise InputError(f"The engine must be one of {', '.join(ENGINES)}, not {engine!r}.")
+    if decoding in TRANSFORMERS_DECODINGS:
+        return "transformers"
     if engine != "auto":
         return engine
     return (

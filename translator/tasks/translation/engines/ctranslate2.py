@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,11 +50,14 @@ from ....core.settings import PRECISIONS, get_settings
 from ..results import Hypothesis, TokenScore
 from . import confidences, convert
 from .base import Generated, GenerationOptions, Seq2Seq
+from .transformers import rows_per_text
 
 NAME = "ctranslate2"
 # CTranslate2 ends a text once beam x patience hypotheses are done; generate() goes on while a running beam
 # could still beat the kept ones. At 2, the tiny parity models' best hypotheses match 59 of 60 texts (at 1: 44-53)
 PATIENCE = 2
+# the seed that tells CTranslate2 to seed each new worker thread from the system's randomness (its default)
+UNSEEDED = 2**32 - 1
 # decoder state of one call (self- and cross-attention keys and values of every beam, a step's logits): under this
 STATE_BYTES = 1 * 2**30
 # CTranslate2 compute type -> the precision name results report
@@ -124,7 +129,7 @@ def load(model: str, precision: str = "auto") -> LoadedModel[FastModel]:
     device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
     compute, notes = compute_type(requested, device)
     # the conversion folder is part of what was loaded: a model from another folder is another conversion
-    key = (NAME, spec.source, spec.revision, compute, spec.recipe, str(convert.cache_root()))
+    key = (NAME, spec.source, spec.revision, compute, spec.recipe, str(convert.cache_root()), get_settings().threads)
     return cached(key, lambda: _load_uncached(spec, compute, device, notes))
 
 
@@ -145,8 +150,11 @@ def _load_uncached(spec: ModelSpec, compute: str, device: str, notes: list[str])
         generation = GenerationConfig.from_pretrained(source)
     except OSError:  # no generation_config.json: generate() derives one from the config
         generation = GenerationConfig.from_model_config(config)
-    threads = torch.get_num_threads() if device == "cpu" else 0  # the same CPU threads torch uses
-    translator = ctranslate2.Translator(str(folder), device=device, compute_type=compute, intra_threads=threads)
+    # the settings' threads, as torch's (core/threads.py); one batch at a time, so they are never doubled
+    threads = get_settings().threads if device == "cpu" else 0
+    translator = ctranslate2.Translator(
+        str(folder), device=device, compute_type=compute, intra_threads=threads, inter_threads=1
+    )
     torch_device, device_name = device_and_name()
     return LoadedModel(
         model=_fast_model(translator, config, generation, folder),
@@ -202,7 +210,7 @@ def max_rows(loaded: Seq2Seq, longest_cap: int, options: GenerationOptions) -> i
     """Texts per call whose decoder state fits STATE_BYTES (the memory guard; the cap stands in for the source)."""
     layers, width, vocab = _dimensions(loaded.model.config)
     per_beam = 4 * (layers * 4 * longest_cap * width + 2 * vocab)  # float32: K and V for self and cross attention
-    return max(1, STATE_BYTES // (options.num_beams * per_beam))
+    return max(1, STATE_BYTES // (max(options.num_beams, rows_per_text(options)) * per_beam))
 
 
 def _dimensions(config: Any) -> tuple[int, int, int]:
@@ -238,8 +246,16 @@ def generate(
 Found = tuple[list[tuple[list[str], float]], list[Any]]
 
 
-def _call(fast: FastModel, sources: list[list[str]], cap: int, options: GenerationOptions, **extra: Any) -> list[Any]:
-    """translate_batch with the options every call shares; ``extra`` adds to them or overrides them."""
+def _call(
+    fast: FastModel,
+    sources: list[list[str]],
+    cap: int,
+    options: GenerationOptions,
+    translator: Any = None,
+    **extra: Any,
+) -> list[Any]:
+    """translate_batch (on ``translator``, else the model's) with the options every call shares; ``extra`` adds to
+    them or overrides them."""
     shared: dict[str, Any] = dict(
         beam_size=options.num_beams,
         patience=PATIENCE,
@@ -254,21 +270,77 @@ def _call(fast: FastModel, sources: list[list[str]], cap: int, options: Generati
         min_decoding_length=0,  # CTranslate2 bans </s> at the first step by default; generate() doesn't
         max_input_length=0,  # chunks already fit the model; never cut them silently
     )
-    return fast.translator.translate_batch(sources, **(shared | extra))
+    return (translator or fast.translator).translate_batch(sources, **(shared | extra))
+
+
+@contextmanager
+def _seeded(fast: FastModel, seed: int | None) -> Iterator[Any]:
+    """The translator to sample with: the model's own, or for a ``seed`` a fresh one on the same files.
+
+    CTranslate2 seeds a worker thread's random generator once, at its first sample, from the seed set then;
+    ``set_random_seed`` later changes nothing for a thread that has sampled. A new translator has a new worker
+    thread, so its samples start from ``seed`` (loading it again costs about what the first load did).
+    """
+    if seed is None:
+        yield fast.translator
+        return
+    import ctranslate2
+
+    ctranslate2.set_random_seed(seed)
+    try:
+        yield ctranslate2.Translator(
+            str(fast.folder),
+            device=fast.translator.device,
+            device_index=fast.translator.device_index,
+            compute_type=fast.translator.compute_type,
+            intra_threads=get_settings().threads if fast.translator.device == "cpu" else 0,
+            inter_threads=1,
+        )
+    finally:
+        ctranslate2.set_random_seed(UNSEEDED)
 
 
 def _greedy_search(
     fast: FastModel, sources: list[list[str]], caps: list[int], options: GenerationOptions
 ) -> list[Found]:
+    """Greedy search, or sampling: OVERSAMPLE samples per n-best row asked for, the distinct ones kept best first
+    (as the transformers engine does)."""
     deadline = time.monotonic() + options.max_time
 
     def on_step(step: Any) -> bool:
         """Called after each token: True ends that text (at its own cap, or everyone at the time limit)."""
         return step.step + 1 >= caps[step.batch_id] or time.monotonic() > deadline
 
-    # greedy search returns each step's logits as it goes: the confidences cost no second pass
-    results = _call(fast, sources, max(caps), options, num_hypotheses=1, callback=on_step, return_logits_vocab=True)
-    return [([(r.hypotheses[0], r.scores[0])], r.logits[0]) for r in results]
+    sampling = options.decoding == "sampling"
+    extra = (
+        dict(
+            sampling_temperature=options.temperature,
+            sampling_topk=options.top_k,  # 0: the whole vocabulary, as generate()'s top_k=0
+            sampling_topp=options.top_p,
+        )
+        if sampling
+        else {}
+    )
+    with _seeded(fast, options.seed if sampling else None) as translator:
+        # greedy search returns each step's logits as it goes: the confidences cost no second pass
+        results = _call(
+            fast,
+            sources,
+            max(caps),
+            options,
+            translator=translator,
+            num_hypotheses=rows_per_text(options),
+            callback=on_step,
+            return_logits_vocab=True,
+            **extra,
+        )
+    found = []
+    for r in results:
+        order = sorted(range(len(r.hypotheses)), key=lambda i: -r.scores[i])
+        distinct = list({tuple(r.hypotheses[i]): i for i in reversed(order)}.values())[::-1]
+        kept = distinct[: options.num_return_sequences]
+        found.append(([(r.hypotheses[i], r.scores[i]) for i in kept], r.logits[kept[0]]))
+    return found
 
 
 def _beam_search(fast: FastModel, sources: list[list[str]], caps: list[int], options: GenerationOptions) -> list[Found]:

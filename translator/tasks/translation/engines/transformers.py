@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import torch
-from transformers import StoppingCriteria, StoppingCriteriaList
+from transformers import LogitsProcessor, LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
 
 from ..results import Hypothesis, TokenScore
 from .base import ALTERNATIVES, Generated, GenerationOptions, Seq2Seq, scored_tokens
+from .diverse import Counts, GroupDiversity
 
+# sampling draws this many samples per n-best row asked for, and keeps the distinct ones: a peaked distribution
+# draws the same text again and again
+OVERSAMPLE = 3
 # generate(output_scores=True) keeps a (rows x beams, vocab) float32 tensor per step: batches stay under this
 SCORES_BYTES = 1 * 2**30
 
@@ -29,7 +36,7 @@ class NewTokenCaps(StoppingCriteria):
 
 def max_rows(loaded: Seq2Seq, longest_cap: int, options: GenerationOptions) -> int:
     """Texts per batch whose per-step scores fit SCORES_BYTES (they dominate memory for a large vocabulary)."""
-    per_row = options.num_beams * vocab_size(loaded.model) * longest_cap * 4
+    per_row = max(options.num_beams, rows_per_text(options)) * vocab_size(loaded.model) * longest_cap * 4
     return max(1, SCORES_BYTES // per_row)
 
 
@@ -49,14 +56,17 @@ def encode(loaded: Seq2Seq, texts: list[str]) -> dict[str, torch.Tensor]:
 
 def generation_kwargs(options: GenerationOptions, max_new_tokens: int) -> dict[str, Any]:
     """What generate() gets beyond the model's own generation config (passed as arguments, they override it)."""
+    sampling = options.decoding == "sampling"
     return dict(
         num_beams=options.num_beams,
-        num_return_sequences=options.num_return_sequences,
+        num_return_sequences=rows_per_text(options),
         length_penalty=options.length_penalty,
         no_repeat_ngram_size=options.no_repeat_ngram_size,
         max_new_tokens=max_new_tokens,
         max_time=options.max_time,
-        do_sample=False,
+        do_sample=sampling,
+        # the model's generation config may carry its own (top_k=50 is generate()'s default): ours override them
+        **(dict(temperature=options.temperature, top_k=options.top_k, top_p=options.top_p) if sampling else {}),
         # a forced </s> at the cap would hide the cut (and fall at a different step in a batch than alone)
         forced_eos_token_id=None,
         return_dict_in_generate=True,
@@ -64,23 +74,79 @@ def generation_kwargs(options: GenerationOptions, max_new_tokens: int) -> dict[s
     )
 
 
+def rows_per_text(options: GenerationOptions) -> int:
+    """Sequences generate() returns per text: the n-best, or for sampling OVERSAMPLE times that, to pick from
+    (from the one most likely token, top_k 1, every sample is the greedy one: one is enough)."""
+    if options.decoding != "sampling":
+        return options.num_return_sequences
+    return 1 if options.top_k == 1 else options.num_return_sequences * OVERSAMPLE
+
+
+@contextmanager
+def seeded(seed: int | None, device: torch.device) -> Iterator[None]:
+    """torch's random numbers from ``seed`` inside the block (when one is given), and as they were after it."""
+    if seed is None:
+        yield
+        return
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(seed)
+        yield
+
+
 def generate(loaded: Seq2Seq, texts: list[str], caps: list[int], options: GenerationOptions) -> list[Generated]:
+    if options.decoding == "diverse":
+        return _diverse(loaded, texts, caps, options)
+    return _generate(loaded, texts, caps, options)
+
+
+def _diverse(loaded: Seq2Seq, texts: list[str], caps: list[int], options: GenerationOptions) -> list[Generated]:
+    """Diverse beam search, one group after another (diverse.py); per text, every group's hypotheses best first,
+    the n-best of them kept, and the best one's tokens and confidences."""
+    size = options.num_beams // options.num_beam_groups
+    group = dataclasses.replace(
+        options, decoding="beam", num_beams=size, num_return_sequences=min(size, options.num_return_sequences)
+    )
+    earlier: Counts = {}
+    runs = []
+    for _ in range(options.num_beam_groups):
+        diversity = GroupDiversity(earlier, options.diversity_penalty, len(texts))
+        runs.append(_generate(loaded, texts, caps, group, [diversity]))
+        diversity.merge()
+    merged = []
+    for outputs in zip(*runs, strict=True):
+        best = max(outputs, key=lambda o: o.hypotheses[0].score)
+        ranked = sorted((h for o in outputs for h in o.hypotheses), key=lambda h: -h.score)
+        merged.append(dataclasses.replace(best, hypotheses=ranked[: options.num_return_sequences]))
+    return merged
+
+
+def _generate(
+    loaded: Seq2Seq,
+    texts: list[str],
+    caps: list[int],
+    options: GenerationOptions,
+    processors: list[LogitsProcessor] | None = None,
+) -> list[Generated]:
     encoded = encode(loaded, texts)
-    with torch.inference_mode():
+    with torch.inference_mode(), seeded(options.seed, loaded.device):
         out = loaded.model.generate(
             **encoded,
             **generation_kwargs(options, max(caps)),
+            logits_processor=LogitsProcessorList(processors or []),
             stopping_criteria=StoppingCriteriaList([NewTokenCaps(torch.tensor(caps, device=loaded.device), 1)]),
         )
-    sequences = out.sequences  # (batch * n_best, 1 + new tokens); column 0 is the decoder start token
-    lengths, ended = generated_lengths(
-        sequences, caps, options.num_return_sequences, loaded.model.generation_config.eos_token_id
-    )
+    sequences = out.sequences  # (batch * rows per text, 1 + new tokens); column 0 is the decoder start token
+    per_text = rows_per_text(options)
+    lengths, ended = generated_lengths(sequences, caps, per_text, loaded.model.generation_config.eos_token_id)
     scores = sequence_scores(loaded.model, out, lengths, options)
     texts_out = loaded.tokenizer.batch_decode(sequences, skip_special_tokens=True)
-    n_best = options.num_return_sequences
-    # per text, its rows best first
-    ranked = [sorted(range(row * n_best, (row + 1) * n_best), key=lambda r: -scores[r]) for row in range(len(caps))]
+    # per text, its rows best first (sampling: the distinct texts among them, each once)
+    ranked = []
+    for row in range(len(caps)):
+        order = sorted(range(row * per_text, (row + 1) * per_text), key=lambda r: -scores[r])
+        if options.decoding == "sampling":
+            order = list({texts_out[r].strip(): r for r in reversed(order)}.values())[::-1]
+        ranked.append(order[: options.num_return_sequences])
     confidences = token_scores(loaded, out, [order[0] for order in ranked], lengths, options)
     results = []
     for order, cap, confidence in zip(ranked, caps, confidences, strict=True):

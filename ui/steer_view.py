@@ -1,0 +1,150 @@
+"""The Steer view of the Translate tab: "and if it had picked that word?" Start the translation your way.
+
+Pick a chunk of the last translation, one of its words and one of the runners-up the Confidence view lists
+(dropdowns: gr.HTML runs no script), or type the start of the translation; **Continue from here** runs
+translator.steer with the tab's settings and shows the steered sentence beside the original.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+import translator
+from translator import SteeredTranslation, TranslationResult
+from translator.render.markup import short
+from translator.render.run import run_line
+from translator.render.steer import alternative_choices, steer_html, steer_prefix, word_choices
+
+from .common import model_run, registry_key, user_errors
+from .translate import TranslateTab
+
+CHOICE_CHARS = 70  # a chunk's source shown in the picker
+HINT = (
+    "<p>Translate a text, pick a word and one of its alternatives (or type a start), then "
+    "<b>Continue from here</b>.</p>"
+)
+NO_SCORES = "This translation has no token alternatives to pick from: type the start of the translation instead."
+
+
+def chunk_choices(result: TranslationResult | None) -> tuple[dict, dict, dict, str]:
+    """The chunk picker's choices (the first chunk picked), its words, and the chunk's source for the sentence box."""
+    if result is None or not result.chunks:
+        empty = gr.update(choices=[], value=None)
+        return empty, empty, empty, ""
+    choices = [(f"{c.index + 1}: {short(c.source.strip(), CHOICE_CHARS)}", c.index) for c in result.chunks]
+    return (gr.update(choices=choices, value=0), *picked_chunk(result, 0))
+
+
+def picked_chunk(result: TranslationResult | None, chunk: int | None) -> tuple[dict, dict, str]:
+    """The words of the picked chunk, no alternative yet, and its source for the sentence box."""
+    if result is None or chunk is None or not 0 <= chunk < len(result.chunks):
+        return gr.skip(), gr.skip(), gr.skip()
+    words = word_choices(result, chunk)
+    info = None if words else NO_SCORES
+    return (
+        gr.update(choices=words, value=None, info=info),
+        gr.update(choices=[], value=None),
+        result.chunks[chunk].source,
+    )
+
+
+def picked_word(result: TranslationResult | None, chunk: int | None, token: int | None) -> dict:
+    if result is None or chunk is None or token is None:
+        return gr.skip()
+    return gr.update(choices=alternative_choices(result, chunk, token), value=None)
+
+
+def picked_alternative(
+    result: TranslationResult | None, chunk: int | None, token: int | None, alternative: str | None
+) -> tuple[str, tuple[str, list[str]] | None]:
+    """The prefix box's text and the exact tokens behind it (kept while the box shows that text)."""
+    if result is None or chunk is None or token is None or not alternative:
+        return gr.skip(), gr.skip()
+    text, tokens = steer_prefix(result, chunk, token, alternative)
+    return text, (text, tokens)
+
+
+@user_errors
+def continue_from_here(
+    sentence: str,
+    prefix: str,
+    model: str,
+    precision: str,
+    num_beams: float,
+    length_penalty: float,
+    no_repeat_ngram_size: float,
+    engine: str,
+    picked: tuple[str, list[str]] | None = None,
+) -> tuple[str, str, dict]:
+    # a picked alternative forces its exact tokens; once the box is edited, its text is what counts
+    forced = dict(prefix_tokens=picked[1]) if picked and picked[0] == prefix else dict(prefix=prefix or "")
+    result = translator.steer(
+        sentence,
+        **forced,
+        model=registry_key(model, "translation"),
+        num_beams=int(num_beams),
+        length_penalty=length_penalty,
+        no_repeat_ngram_size=int(no_repeat_ngram_size),
+        engine=engine,
+        precision=precision,
+    )
+    return steer_html(result), run_line(result), summary(result)
+
+
+def summary(result: SteeredTranslation) -> dict:
+    """What a script reads from the /steer endpoint."""
+    return {
+        "original": {"text": result.original.text, "score": result.original.score},
+        "steered": {"text": result.steered.text, "score": result.steered.score},
+        "forced": list(result.forced),
+        "forced_logprob": result.forced_logprob,
+        "forced_probs": [t.prob for t in result.tokens[: len(result.forced)]],
+        "flags": list(result.flags),
+        "changed": any(op.tag != "equal" for op in result.changes),
+        "engine": result.engine,
+        "precision": result.precision,
+    }
+
+
+def build_steer_view(tab: TranslateTab) -> None:
+    """The view, in an accordion under the Translate tab; it runs with the tab's model and settings."""
+    with gr.Accordion(
+        "Steer: start the translation your way and let the model finish", open=False, elem_id="steer-view"
+    ):
+        with gr.Row():
+            chunk = gr.Dropdown(choices=[], value=None, label="Chunk of the last translation", elem_id="steer-chunk")
+            word = gr.Dropdown(choices=[], value=None, label="Word", elem_id="steer-word")
+            alternative = gr.Dropdown(
+                choices=[], value=None, label="Instead, the model's alternative", elem_id="steer-alternative"
+            )
+        with gr.Row():
+            sentence = gr.Textbox(label="Sentence (one chunk)", lines=2, elem_id="steer-sentence", scale=2)
+            prefix = gr.Textbox(
+                label="Start of the translation",
+                info="Filled by the picks above, or type your own; the model continues from it.",
+                lines=2,
+                elem_id="steer-prefix",
+                scale=2,
+            )
+        button = gr.Button("Continue from here", variant="primary", elem_id="steer-button")
+        ran = gr.Markdown(label="What ran")
+        shown = gr.HTML(HINT, label="Original and steered translation", elem_id="steer-output")
+        data = gr.JSON(label="Steer result", visible=False)
+    picked = gr.State(None)
+
+    quiet = dict(api_visibility="private", show_progress="hidden", queue=False)
+    tab.result.change(chunk_choices, tab.result, [chunk, word, alternative, sentence], api_name=False, **quiet)
+    chunk.input(picked_chunk, [tab.result, chunk], [word, alternative, sentence], api_name=False, **quiet)
+    word.input(picked_word, [tab.result, chunk, word], alternative, api_name=False, **quiet)
+    alternative.input(
+        picked_alternative, [tab.result, chunk, word, alternative], [prefix, picked], api_name=False, **quiet
+    )
+    c = tab.controls
+    model_run(
+        button,
+        continue_from_here,
+        [sentence, prefix, tab.model, tab.precision, c["num_beams"], c["length_penalty"], c["no_repeat_ngram_size"]],
+        [shown, ran, data],
+        inputs_kwargs={"engine": c["engine"], "picked": picked},
+        api_name="steer",
+    )

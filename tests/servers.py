@@ -25,7 +25,12 @@ MAX_NEW_TOKENS = "24"
 
 # api name -> (valid positional arguments, index of the main text argument, index of the model argument)
 ENDPOINTS = {
-    "/translate": (["The house is new.", "tiny-marian", "fp32", 2, 1, 1.0, 0, 0, "auto", False], 0, 1),
+    # the Translate settings, then the decoding ones (beam search; the sampling and diverse options at the UI defaults)
+    "/translate": (
+        ["The house is new.", "tiny-marian", "fp32", 2, 1, 1.0, 0, 0, "auto", False, "beam", 1.0, 0, 1.0, -1, 2, 0.5],
+        0,
+        1,
+    ),
     "/answer": (
         ["Where is the tower?", "The tower is in Paris. It is tall.", "tiny-qa", "fp32", 2, 64, 16, 10, False, "span"],
         1,

@@ -14,7 +14,7 @@ import gradio as gr
 
 import translator
 from translator import BeamTree, TranslationResult, get_settings
-from translator.render.beam_tree import render_beam_tree
+from translator.render.beam_tree import render_beam_tree, step_table_html
 from translator.render.export import export_folder
 from translator.render.markup import short
 from translator.render.run import notes_html, run_line
@@ -123,7 +123,11 @@ def build_beam_view(tab: TranslateTab) -> None:
                 no_repeat = no_repeat_slider()
                 button = gr.Button("Show the beam search", variant="primary", elem_id="beam-button")
         ran = gr.Markdown(label="What ran")
-        shown = gr.HTML(HINT, label="Beam search tree", elem_id="beam-tree", padding=False)
+        with gr.Row():  # the step table beside the drawing; under it where the row has no room (phones)
+            with gr.Column(scale=3, min_width=320):
+                shown = gr.HTML(HINT, label="Beam search tree", elem_id="beam-tree", padding=False)
+            with gr.Column(scale=1, min_width=280):
+                steps = gr.HTML(label="Top candidates per step", elem_id="beam-steps", padding=False)
         with gr.Column(visible=False) as downloads:  # shown with the first tree: an empty box would only take room
             files = gr.File(
                 label="Downloads (SVG, JSON)", file_count="multiple", interactive=False, elem_id="beam-files"
@@ -147,6 +151,8 @@ def build_beam_view(tab: TranslateTab) -> None:
         api_name="beam_tree",
     )
     built.success(lambda: gr.Column(visible=True), None, downloads, api_name=False, queue=False)
+    # from the kept tree, after the search: the API's outputs stay the drawing, the run line and the downloads
+    built.success(step_table_html, tree, steps, api_name=False, queue=False)
     # change, not release: typing a value in the slider's number box releases nothing; redrawing is cheap
     length_penalty.change(
         rerank,

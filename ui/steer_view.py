@@ -2,7 +2,8 @@
 
 Pick a chunk of the last translation, one of its words and one of the runners-up the Confidence view lists
 (dropdowns: gr.HTML runs no script), or type the start of the translation; **Continue from here** runs
-translator.steer with the tab's settings and shows the steered sentence beside the original.
+translator.steer with the tab's settings and shows the steered sentence beside the original. **Draw its beam
+search** then draws the tree of that steered run (transformers): the forced steps, and the search from there.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import gradio as gr
 
 import translator
 from translator import SteeredTranslation, TranslationResult
+from translator.render.beam_tree import render_beam_tree
 from translator.render.markup import short
-from translator.render.run import run_line
+from translator.render.run import notes_html, run_line
 from translator.render.steer import alternative_choices, steer_html, steer_prefix, word_choices
 
 from .common import model_run, registry_key, user_errors
@@ -75,20 +77,52 @@ def continue_from_here(
     no_repeat_ngram_size: float,
     engine: str,
     picked: tuple[str, list[str]] | None = None,
-) -> tuple[str, str, dict]:
+) -> tuple[str, str, dict, dict]:
+    """The steered run shown, its line, the endpoint's data, and the run as the beam tree will redo it."""
     # a picked alternative forces its exact tokens; once the box is edited, its text is what counts
     forced = dict(prefix_tokens=picked[1]) if picked and picked[0] == prefix else dict(prefix=prefix or "")
-    result = translator.steer(
-        sentence,
-        **forced,
-        model=registry_key(model, "translation"),
+    settings = dict(
+        model=model,
         num_beams=int(num_beams),
         length_penalty=length_penalty,
         no_repeat_ngram_size=int(no_repeat_ngram_size),
         engine=engine,
         precision=precision,
     )
-    return steer_html(result), run_line(result), summary(result)
+    result = translator.steer(sentence, **forced, **{**settings, "model": registry_key(model, "translation")})
+    # the tree redoes this run with the tokens as forced (a typed prefix tokenized once, here)
+    run = dict(settings, sentence=result.source, prefix_tokens=list(result.forced))
+    return steer_html(result), run_line(result), summary(result), run
+
+
+def steered_tree(run: dict | None) -> str | dict:
+    """The beam tree of the last steered run, or nothing before one ran."""
+    return gr.skip() if run is None else draw_tree(**run)
+
+
+@user_errors
+def draw_tree(
+    sentence: str,
+    prefix_tokens: list[str],
+    model: str,
+    precision: str,
+    num_beams: int,
+    length_penalty: float,
+    no_repeat_ngram_size: int,
+    engine: str,
+) -> str:
+    tree = translator.beam_search_tree(
+        sentence,
+        prefix_tokens=prefix_tokens,
+        model=registry_key(model, "translation"),
+        num_beams=num_beams,
+        length_penalty=length_penalty,
+        no_repeat_ngram_size=no_repeat_ngram_size,
+        precision=precision,
+        engine=engine,  # the tree runs on transformers, at the numbers that explain this engine's run
+    )
+    # the ranked table under the drawing is wider than a phone: it scrolls sideways rather than being cut
+    return f'<div style="overflow-x:auto">{notes_html(tree.warnings)}{render_beam_tree(tree).html}</div>'
 
 
 def summary(result: SteeredTranslation) -> dict:
@@ -130,7 +164,10 @@ def build_steer_view(tab: TranslateTab) -> None:
         ran = gr.Markdown(label="What ran")
         shown = gr.HTML(HINT, label="Original and steered translation", elem_id="steer-output")
         data = gr.JSON(label="Steer result", visible=False)
+        tree_button = gr.Button("Draw its beam search", interactive=False, elem_id="steer-tree-button")
+        tree = gr.HTML(label="Beam search tree of the steered run", elem_id="steer-tree", padding=False)
     picked = gr.State(None)
+    run = gr.State(None)
 
     quiet = dict(api_visibility="private", show_progress="hidden", queue=False)
     tab.result.change(chunk_choices, tab.result, [chunk, word, alternative, sentence], api_name=False, **quiet)
@@ -144,7 +181,10 @@ def build_steer_view(tab: TranslateTab) -> None:
         button,
         continue_from_here,
         [sentence, prefix, tab.model, tab.precision, c["num_beams"], c["length_penalty"], c["no_repeat_ngram_size"]],
-        [shown, ran, data],
+        [shown, ran, data, run],
         inputs_kwargs={"engine": c["engine"], "picked": picked},
         api_name="steer",
     )
+    # each steered run (or a failed one, which empties it) replaces the tree to draw: the last one's no longer matches
+    run.change(lambda r: (gr.Button(interactive=r is not None), ""), run, [tree_button, tree], api_name=False, **quiet)
+    model_run(tree_button, steered_tree, [run], [tree], api_name="steer_tree")

@@ -41,6 +41,7 @@ from .translate_options import (
     CONTROLS,
     PRECISION_HELP,
     chunk_slider,
+    decoding_controls,
     engine_note,
     engine_picker,
     pack_checkbox,
@@ -144,6 +145,7 @@ def build_translate_tab() -> TranslateTab:
                 )
                 pack.change(chunk_slider, pack, chunk_tokens, api_name=False, queue=False)
                 engine = engine_picker()
+                decoding = decoding_controls()
             button = gr.Button(
                 "Translate" if runnable else "Translate (no translation model can run here: see above)",
                 variant="primary",
@@ -163,7 +165,7 @@ def build_translate_tab() -> TranslateTab:
     gr.Examples(EXAMPLES, [text])
     result = gr.State(None, time_to_live=RESULT_SECONDS)
     values = [model, precision, beams, n_best, length_penalty, no_repeat, chunk_tokens, engine, pack]
-    controls = dict(zip(CONTROLS, values, strict=True))
+    controls = dict(zip(CONTROLS, [*values, *decoding.values()], strict=True))
     outputs = (output, warnings, nbest, viewer, ran, result)
     run = model_run(button, translate_text, [text], outputs, api_name="translate", inputs_kwargs=controls)
     n_best_slider(beams, n_best)

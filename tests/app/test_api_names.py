@@ -9,7 +9,15 @@ import pytest
 from servers import ENDPOINTS
 
 WHOLE_NUMBERS = {
-    "/translate": ("num_beams", "n_best", "no_repeat_ngram_size", "max_chunk_tokens"),
+    "/translate": (
+        "num_beams",
+        "n_best",
+        "no_repeat_ngram_size",
+        "max_chunk_tokens",
+        "top_k",
+        "seed",
+        "num_beam_groups",
+    ),
     "/answer": ("top_k", "max_seq_len", "doc_stride", "max_answer_len"),
     "/summarize": ("num_sentences", "min_length", "max_length"),
     "/attention": ("num_beams", "layer"),
@@ -17,7 +25,7 @@ WHOLE_NUMBERS = {
     "/coverage": ("chunk_number",),
     "/beam_tree": ("num_beams", "no_repeat_ngram_size"),
     "/compare": ("a_beams", "b_beams"),
-    "/translate_file": ("num_beams", "n_best", "no_repeat_ngram_size", "max_chunk_tokens"),
+    "/translate_file": ("num_beams", "n_best", "no_repeat_ngram_size", "max_chunk_tokens", "top_k", "seed"),
 }
 # inputs a caller may leave out
 OPTIONAL = {"/attention": ("text_pair",), "/compare": ("reference",)}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from gradio_client.exceptions import AppError
 
+from translator.render.markup import esc
+
 SENTENCE = "The house is big."
 
 
@@ -47,3 +49,11 @@ def test_steer_endpoint_gives_both_sentences_with_the_prefix_kept(client, engine
 def test_steer_endpoint_refuses_several_chunks_in_one_sentence(client):
     with pytest.raises(AppError, match="one sentence or one chunk at a time"):
         steer(client, sentence="The house is big. The river runs to the city. " * 40, prefix="the")
+
+
+def test_the_steered_runs_beam_tree_is_drawn_with_the_steered_text_first(client):
+    _, _, data = steer(client, prefix="the riv")
+    tree = client.predict(api_name="/steer_tree")  # the session's last steered run
+    assert "<svg" in tree and "were forced" in tree
+    # the ranked table's first row: the tree's best hypothesis is the steered translation
+    assert f"<td>1</td><td>{esc(data['steered']['text'])}</td>" in tree

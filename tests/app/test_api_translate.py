@@ -37,6 +37,15 @@ def test_translate_returns_text_nbest_viewer_and_run_line(client):
     assert ("⚠️" in warnings) == bool(warnings)
 
 
+def test_translate_takes_the_decoding_after_the_older_inputs(client):
+    """Callers that pass only the older inputs get beam search (above); the decoding inputs follow them."""
+    older = (TEXT, "tiny-marian", "fp32", 1, 2, 1.0, 0, 0, "transformers", False)
+    sampled = [client.predict(*older, "sampling", 1.0, 0, 1.0, 7, api_name="/translate")[0] for _ in range(2)]
+    assert sampled[0] == sampled[1]  # the same seed, the same samples
+    diverse = client.predict(*older[:3], 4, 2, *older[5:], "diverse", 1.0, 0, 1.0, -1, 2, 1.0, api_name="/translate")
+    assert "transformers" in diverse[4] and diverse[2]["data"][1][1] == 2  # two translations per chunk
+
+
 def test_translate_escapes_user_text(client):
     _, _, _, viewer, _ = translate(client, text="<img src=x onerror=alert(1)> is big.", beams=1, n_best=1)
     assert "<img" not in viewer and "&lt;img" in viewer

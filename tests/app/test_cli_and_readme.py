@@ -91,8 +91,9 @@ def test_readme_hub_snippet_runs_as_written_from_another_folder(tiny_models, tmp
     lines = run_snippet(
         readme_snippets()[1], tmp_path, TRANSLATOR_REGISTRY_FILE=str(registry), TRANSLATOR_MAX_NEW_TOKENS="8"
     )
-    assert len(lines) == 3
+    assert len(lines) == 4
     assert lines[2].startswith("(")  # the attention shape
+    assert " | " in lines[3]  # the original and the steered translation
 
 
 def test_translate_with_a_model_that_cannot_load_says_so_in_one_line_without_empty_progress_bars(

@@ -36,3 +36,11 @@ def test_steer_from_an_alternative_shows_both_sentences(page, artifacts):
     expect(shown.locator(".steer-steered")).to_contain_text(forced.split()[0])
     expect(shown).to_contain_text("model probability")
     shots(page, page.locator("#steer-view"), artifacts, "steer-view")
+
+    # the steered run's beam tree: the forced steps, then the search, its best path the steered sentence
+    page.locator("#steer-tree-button").click()
+    tree = page.locator("#steer-tree")
+    expect(tree.locator("svg")).to_be_visible(timeout=60_000)
+    expect(tree).to_contain_text("were forced")
+    expect(tree.locator("tbody tr").first).to_contain_text(forced.split()[0])
+    shots(page, page.locator("#steer-view"), artifacts, "steer-tree")

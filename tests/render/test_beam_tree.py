@@ -17,6 +17,7 @@ from translator.render.beam_tree import (
     beam_tree_svg,
     layout,
     render_beam_tree,
+    step_table_html,
 )
 from translator.tasks.translation.beams import reranked
 from translator.tasks.translation.results import BeamHypothesis, BeamNode, BeamTree
@@ -146,3 +147,17 @@ def test_a_very_long_chain_is_drawn_up_to_the_step_cap_and_says_so():
     svg = beam_tree_svg(tree)
     assert len(groups(svg, "node")) == MAX_STEPS + 1
     assert f"steps after {MAX_STEPS} not drawn" in svg
+
+
+def test_the_step_table_lists_each_step_s_top_candidates_as_the_search_ranked_them():
+    table = ET.fromstring(step_table_html(synthetic(), per_step=2))
+    rows = [
+        [("b:" if td.find("b") is not None else "") + "".join(td.itertext()) for td in tr] for tr in table.iter("tr")
+    ]
+    assert rows[0] == ["step", "token", "after", "p", "total log-p"]
+    # step 1: ▁A&B (kept, bold) above the pruned script, which stays text; step 2: the best 2 of 3 by total log-p
+    assert rows[1] == ["1", "b:▁A&B", "start", "74.1%", "-0.30"] and rows[2][0].startswith(
+        "<script>al"
+    )  # escaped, shortened
+    assert [row[-4:] for row in rows[3:5]] == [["b:▁x", "▁A&B", "81.9%", "-0.50"], ["b:</s>", "▁A&B", "49.7%", "-1.00"]]
+    assert len(rows) == 1 + 2 + 2 + 1 + 1

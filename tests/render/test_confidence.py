@@ -41,12 +41,29 @@ def test_sentencepiece_pieces_merge_into_words_with_the_product_of_their_probabi
     assert [w.space_before for w in merged] == [False, True, True, True]  # </s> is no word
 
 
-def test_wordpiece_pieces_merge_and_punctuation_stays_glued():
+def test_wordpiece_pieces_merge_and_punctuation_joins_the_word_before():
     tokens = [TokenScore(t, p) for t, p in [("das", 0.9), ("ha", 0.6), ("##us", 0.5), ("ist", 0.8), (".", 0.7)]]
     merged = words(tokens)
-    assert [(w.text, w.space_before) for w in merged] == [("das", False), ("haus", True), ("ist", True), (".", False)]
+    assert [(w.text, w.space_before) for w in merged] == [("das", False), ("haus", True), ("ist.", True)]
     assert merged[1].prob == 0.6 * 0.5
-    assert words([TokenScore("##x", 0.5), TokenScore("##y", 0.5)])[0].text == "##xy"  # nothing before to join
+
+
+def test_decoded_tokens_are_shown_as_the_tokenizer_decoded_them():
+    """``shown`` wins over the marks: "▁." decoded with the space cleaned up joins "Ticket" ("Ticket.", not
+    "Ticket ."), and the alternatives read as the words they would have made, at the word's probability."""
+    tokens = (
+        TokenScore("▁Le", 0.5, (("▁Student", 0.3),), shown="Le", words=("Student",)),
+        TokenScore("hrer", 0.8, (("ser", 0.1), ("▁", 0.05)), shown="hrer", words=("Leser", "")),
+        TokenScore("▁Ticket", 0.9, shown=" Ticket"),
+        TokenScore("▁.", 0.6, shown="."),
+    )
+    merged = words(tokens)
+    assert [(w.text, w.space_before) for w in merged] == [("Lehrer", False), ("Ticket.", True)]
+    html = confidence_html(result_of(("Lehrer Ticket.", tokens)))
+    assert "Lehrer Ticket." in "".join(ET.fromstring(html).find("p").itertext())
+    title = {s.text: s.get("title") for s in ET.fromstring(html).find("p").iter("span")}["Lehrer"]
+    # Student at the first piece (30%); Leser after "Le" (50% x 10%); "▁" makes no word: its piece is shown
+    assert "else: Student 30.0%, Leser 5.0%, ▁ 2.5%" in title and "hrer" not in title.replace("Lehrer", "")
 
 
 def test_least_confident_word_is_listed_first():
@@ -66,7 +83,9 @@ def test_words_are_shaded_and_their_tooltips_list_the_alternatives_escaped():
     hue = {text: int(re.search(r"hsl\((\d+)", span.get("style")).group(1)) for text, span in spans.items()}
     assert hue["groß."] < hue["Haus"] < hue["Das"] < hue["ist"]  # red for unsure through green for sure
     assert shade(0.0).startswith("hsl(0,") and shade(1.0).startswith("hsl(120,")
-    assert "ended the sentence here: 70.0%" in html  # the </s> mark
+    assert "⏎" not in html  # sentence ends are hidden unless asked for
+    shown = confidence_html(result_of(("Das Haus ist groß.", SENTENCEPIECE)), ends=True)
+    assert "⏎" in shown and "ended the sentence here: 70.0%" in shown and "else: und 20.0%" in shown
 
 
 def test_chunks_keep_the_sources_breaks_and_name_their_chunk():
@@ -83,11 +102,16 @@ def test_an_engine_without_token_scores_says_so():
 
 
 def test_a_real_translation_shows_every_word_of_the_best_hypothesis(tiny):
-    for model, beams in (("tiny-marian", 1), ("tiny-bert2bert", 4)):  # (greedy tiny-bert2bert says only <s>)
-        result = translate("The house is big. London.", model=model, num_beams=beams, engine="transformers")
+    runs = (
+        ("tiny-marian", 1, "transformers"),
+        ("tiny-bert2bert", 4, "transformers"),
+        ("tiny-marian", 2, "ctranslate2"),
+    )
+    for model, beams, engine in runs:  # (greedy tiny-bert2bert says only <s>)
+        result = translate("The house is big. London.", model=model, num_beams=beams, engine=engine)
         for chunk in result.chunks:
-            merged = "".join(w.text for w in words(chunk.tokens))
-            assert merged == "".join(chunk.hypotheses[0].text.split())
+            # the words, spaced as the view spaces them, are the translation's text
+            assert "".join((" " if w.space_before else "") + w.text for w in words(chunk.tokens)) == chunk.best
         html = confidence_html(result)
         ET.fromstring(html)
         listed = ET.fromstring(html).find("ol").findall("li")

@@ -69,3 +69,23 @@ def test_a_model_that_cannot_run_says_why_in_a_sentence(tiny):
     line = availability("opus-mt-de-en", "translation")
     assert line.startswith("⚠️ `opus-mt-de-en`: ") and line.endswith(".")
     assert availability("tiny-marian", "translation").startswith("✔ `tiny-marian`: ")
+
+
+def test_the_decoding_controls_reach_translate_and_show_only_the_chosen_decoding_s_options(tiny):
+    from ui.translate_options import CONTROLS, DECODING_CONTROLS, decoding_shown, translate_options
+
+    controls = dict.fromkeys(CONTROLS, 1) | {"model": "tiny-marian", "max_chunk_tokens": 0, "pack_sentences": False}
+    controls |= {"decoding": "sampling", "temperature": 0.7, "top_k": 5, "top_p": 0.9, "seed": 3.0}
+    options = translate_options(controls)
+    assert {name: options[name] for name in DECODING_CONTROLS} == {
+        "decoding": "sampling",
+        "temperature": 0.7,
+        "top_k": 5,
+        "top_p": 0.9,
+        "seed": 3,
+        "num_beam_groups": 1,
+        "diversity_penalty": 1,
+    }
+    assert translate_options(controls | {"seed": -1})["seed"] is None  # -1: a new draw each time
+    shown = {mode: [column.visible for column in decoding_shown(mode)] for mode in ("beam", "sampling", "diverse")}
+    assert shown == {"beam": [False, False], "sampling": [True, False], "diverse": [False, True]}

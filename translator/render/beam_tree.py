@@ -29,6 +29,7 @@ TOKEN_CHARS = 11  # longer tokens are shortened in the drawing (their <title> ha
 MAX_PRUNED_PER_BEAM = 2  # pruned candidates drawn per kept beam and step (beam 8 x 40 steps stays well under 1 MB)
 MAX_STEPS = 150  # steps drawn; a sentence needs far fewer (a 500-token chunk would make a 5 MB drawing)
 MAX_LISTED = 20  # finished hypotheses listed under the drawing (all of them are in the JSON)
+PER_STEP = 5  # candidates per step in the step table (the m-ric beam search visualizer's table)
 
 CSS = (
     ".bt text{font-family:ui-sans-serif,system-ui,sans-serif;font-size:11px;fill:#111827}"
@@ -37,7 +38,10 @@ CSS = (
     ".bt .win .badge{fill:#b91c1c}.bt .pruned{opacity:.45}.bt .step{font-size:9px;fill:#6b7280}"
     ".bt g.node:hover rect{stroke-width:2.5}.bt g.pruned:hover{opacity:1}"
 )
-TABLE_CSS = ".beam-tree th,.beam-tree td{padding:2px 10px;text-align:left;border-bottom:1px solid #e5e7eb}"
+TABLE_CSS = (
+    ".beam-tree th,.beam-tree td,.beam-steps th,.beam-steps td{padding:2px 10px;text-align:left;"
+    "border-bottom:1px solid #e5e7eb}.beam-steps td{white-space:nowrap}"
+)
 FILL = {"kept": "#e0f2fe", "pruned": "#f9fafb", "finished": "#dcfce7", "cut": "#fef9c3"}
 STROKE = {"kept": "#0369a1", "pruned": "#9ca3af", "finished": "#15803d", "cut": "#a16207"}
 WINNER = "#dc2626"
@@ -93,6 +97,34 @@ def render_beam_tree(tree: BeamTree, *, length_penalty: float | None = None) -> 
     """The one call a UI makes: re-rank under ``length_penalty`` (default: the run's) and render every form."""
     svg = beam_tree_svg(tree, length_penalty=length_penalty)
     return RenderedTree(beam_tree_html(tree, length_penalty=length_penalty, svg=svg), svg, beam_tree_json(tree))
+
+
+def step_table_html(tree: BeamTree, per_step: int = PER_STEP) -> str:
+    """Each step's top ``per_step`` candidates as generate ranked them (by cumulative log-prob), with the token's
+    probability after its beam; the ones it kept in bold. In a box that scrolls, so a long search stays short."""
+    by_step: dict[int, list[BeamNode]] = defaultdict(list)
+    for node in tree.nodes[1:]:
+        by_step[node.step].append(node)
+    rows = []
+    for step in sorted(by_step)[:MAX_STEPS]:
+        ranked = sorted(by_step[step], key=lambda n: -n.cumulative)[:per_step]
+        for i, node in enumerate(ranked):
+            token = esc(short(node.token, TOKEN_CHARS))
+            after = esc(short(tree.nodes[node.parent].token, TOKEN_CHARS)) if node.step > 1 else "start"
+            cell = f"<b>{token}</b>" if node.kept else token
+            rows.append(
+                "<tr>"
+                + (f'<td rowspan="{len(ranked)}">{step}</td>' if i == 0 else "")
+                + f"<td>{cell}</td><td>{after}</td><td>{math.exp(node.logprob):.1%}</td><td>{node.cumulative:.2f}</td>"
+                "</tr>"
+            )
+    return (
+        f'<div class="beam-steps" style="max-height:520px;overflow:auto"><style>{TABLE_CSS}</style>'
+        f'<p style="margin:0 0 4px">Top {per_step} candidates per step, as the search ranked them (bold: kept).</p>'
+        '<table style="border-collapse:collapse"><thead><tr><th>step</th><th>token</th><th>after</th>'
+        "<th>p</th><th>total log-p</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def beam_tree_svg(tree: BeamTree, *, length_penalty: float | None = None, max_pruned: int = MAX_PRUNED_PER_BEAM) -> str:

@@ -1,9 +1,11 @@
 """The "confidence" view of a translation: each word shaded by the model's probability for it.
 
-Sub-word pieces are merged into words (SentencePiece ``▁`` and byte-level ``Ġ`` start a word, WordPiece
-``##`` continues one); a word's probability is the product of its pieces' (the chance of the whole word,
-given what came before). Each word's ``title`` tooltip lists the runners-up of its pieces; under the text,
-the least confident words come first. Static HTML, no script.
+Tokens are merged into words as the tokenizer decoded them (``TokenScore.shown``: a piece that adds a leading
+space starts a word, punctuation joins the word before, as in the translation's text). Tokens made without a
+tokenizer fall back on the sub-word marks (SentencePiece ``▁`` and byte-level ``Ġ`` start a word, WordPiece
+``##`` continues one). A word's probability is the product of its pieces' (the chance of the whole word, given
+what came before). Each word's ``title`` tooltip lists the words the model weighed in its place; under the text,
+the least confident words come first. Sentence ends (``</s>``) are marked only on request. Static HTML, no script.
 """
 
 from __future__ import annotations
@@ -19,14 +21,15 @@ from .markup import esc
 WORD_STARTS = ("▁", "Ġ")  # SentencePiece and byte-level BPE mark a piece that starts a word
 CONTINUES = "##"  # WordPiece marks a piece that continues one
 MAX_LISTED = 10  # least confident words listed under the text
+MAX_ALTERNATIVES = 5  # words listed in a word's tooltip as what else the model weighed
 
 
 @dataclass(frozen=True)
 class Word:
-    text: str  # the pieces joined, sub-word marks removed
+    text: str  # the pieces as the translation shows them, joined
     prob: float  # product of the pieces' probabilities
     pieces: tuple[TokenScore, ...]
-    space_before: bool  # False: glued to the word before (punctuation after a WordPiece word, the first word)
+    space_before: bool  # False: glued to the word before (the first word)
     chunk: int = 0  # index of the chunk it belongs to
 
 
@@ -42,26 +45,28 @@ def words(tokens: Sequence[TokenScore], chunk: int = 0) -> list[Word]:
     """The non-special tokens merged into words, in order."""
     pieces = [t for t in tokens if not t.special]
     marked = any(t.text.startswith(WORD_STARTS) for t in pieces)  # SentencePiece-like; else WordPiece
-    groups: list[tuple[list[TokenScore], bool]] = []  # (pieces, space before)
+    groups: list[tuple[list[TokenScore], list[str]]] = []  # (pieces, their texts)
     for token in pieces:
-        if marked:
-            starts = space = token.text.startswith(WORD_STARTS)
-        else:
-            starts = not token.text.startswith(CONTINUES)
-            space = starts and not _is_punctuation(token.text)  # WordPiece splits "Haus." into "Haus" "."
-        if starts or not groups:
-            groups.append(([token], space and bool(groups)))
+        shown = _shown(token, marked)
+        if shown[:1].isspace() or not groups:
+            groups.append(([token], [shown]))
         else:
             groups[-1][0].append(token)
+            groups[-1][1].append(shown)
     return [
-        Word(_joined(group), math.prod(p.prob for p in group), tuple(group), space, chunk) for group, space in groups
+        Word("".join(texts).strip(), math.prod(p.prob for p in group), tuple(group), i > 0, chunk)
+        for i, (group, texts) in enumerate(groups)
     ]
 
 
-def _joined(group: Sequence[TokenScore]) -> str:
-    text = "".join(piece_text(p.text) for p in group)
-    # a text that opens with a "##" piece has nothing to join it to: shown as the tokenizer decodes it
-    return CONTINUES + text if group[0].text.startswith(CONTINUES) else text
+def _shown(token: TokenScore, marked: bool) -> str:
+    """What the token adds to the text: as the tokenizer decoded it, else as its sub-word mark says."""
+    if token.shown is not None:
+        return token.shown
+    text = piece_text(token.text)
+    if marked:
+        return " " + text if token.text.startswith(WORD_STARTS) else text
+    return text if token.text.startswith(CONTINUES) or _is_punctuation(text) else " " + text
 
 
 def least_confident(result: TranslationResult, limit: int = MAX_LISTED) -> list[Word]:
@@ -70,8 +75,9 @@ def least_confident(result: TranslationResult, limit: int = MAX_LISTED) -> list[
     return sorted(every, key=lambda w: w.prob)[:limit]
 
 
-def confidence_html(result: TranslationResult, *, limit: int = MAX_LISTED) -> str:
-    """The best translation with each word shaded by its probability, then the least confident words."""
+def confidence_html(result: TranslationResult, *, limit: int = MAX_LISTED, ends: bool = False) -> str:
+    """The best translation with each word shaded by its probability, then the least confident words.
+    ``ends``: mark each chunk's end of sentence (⏎) with how sure the model was that it ended there."""
     if not any(chunk.tokens for chunk in result.chunks):
         return f'<p class="confidence">{esc(f"The {result.engine} engine reported no token probabilities.")}</p>'
     parts = []
@@ -80,7 +86,7 @@ def confidence_html(result: TranslationResult, *, limit: int = MAX_LISTED) -> st
             gap = separator(result.source[previous.char_end : chunk.char_start])
             parts.append("<br/>" * gap.count("\n") or " ")
         parts += [(" " if w.space_before else "") + _word_span(w) for w in words(chunk.tokens, chunk.index)]
-        if chunk.tokens and chunk.tokens[-1].special:  # </s>: how sure the model was that the sentence ended
+        if ends and chunk.tokens and chunk.tokens[-1].special:  # </s>: how sure the model was that it ended
             parts.append(_end_mark(chunk.tokens[-1]))
     listed = "".join(
         f"<li>{_word_span(w)} {w.prob:.1%}"
@@ -104,18 +110,31 @@ def _is_punctuation(text: str) -> bool:
     return bool(text) and not any(c.isalnum() for c in text)
 
 
+def alternative_words(token: TokenScore) -> list[tuple[str, float]]:
+    """The token's alternatives as the words they would have made (``TokenScore.words``; without them the bare
+    piece), with their probabilities; an alternative that makes no visible word (an end token) as the token."""
+    made = token.words or ("",) * len(token.alternatives)
+    return [
+        (word or piece_text(text) or text, prob) for word, (text, prob) in zip(made, token.alternatives, strict=True)
+    ]
+
+
 def _alternatives(word: Word) -> str:
-    """Each piece's runners-up, e.g. ``Haus 92.0%: Gebäude 3.1%, Heim 1.0%``."""
-    lines = []
+    """The words the model weighed in this one's place, most likely first, e.g. ``else: Gebäude 30.0%, Heim
+    10.0%``. An alternative to a later piece keeps the pieces before it: its probability is theirs times its own."""
+    weighed: dict[str, float] = {}
+    before = 1.0
     for piece in word.pieces:
-        others = ", ".join(f"{piece_text(text) or text} {prob:.1%}" for text, prob in piece.alternatives)
-        lines.append(f"{piece_text(piece.text)} {piece.prob:.1%}: " + (others or "no alternatives reported"))
-    return "; ".join(lines)
+        for text, prob in alternative_words(piece):
+            weighed[text] = max(weighed.get(text, 0.0), before * prob)
+        before *= piece.prob
+    ranked = sorted(weighed.items(), key=lambda item: -item[1])[:MAX_ALTERNATIVES]
+    return "else: " + ", ".join(f"{text} {prob:.1%}" for text, prob in ranked) if ranked else "no alternatives reported"
 
 
 def _word_span(word: Word) -> str:
     tip = f"{word.text} {word.prob:.1%}" + (f" ({len(word.pieces)} pieces)" if len(word.pieces) > 1 else "")
-    tip += "\n" + _alternatives(word).replace("; ", "\n")
+    tip += "\n" + _alternatives(word)
     return (
         f'<span title="{esc(tip)}" style="background:{shade(word.prob)};border-radius:3px;padding:0 2px">'
         f"{esc(word.text)}</span>"
@@ -125,7 +144,7 @@ def _word_span(word: Word) -> str:
 def _end_mark(token: TokenScore) -> str:
     tip = f"the model ended the sentence here: {token.prob:.1%}"
     if token.alternatives:
-        tip += "\nelse: " + ", ".join(f"{piece_text(text) or text} {prob:.1%}" for text, prob in token.alternatives)
+        tip += "\nelse: " + ", ".join(f"{text} {prob:.1%}" for text, prob in alternative_words(token))
     return (
         f' <span title="{esc(tip)}" style="background:{shade(token.prob)};border-radius:3px;padding:0 2px;'
         f'font-size:80%;color:#4b5563">⏎</span>'

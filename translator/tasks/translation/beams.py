@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -30,8 +31,10 @@ from ...text.chunking import plan_chunks
 from .engines import transformers as engine
 from .engines.base import GenerationOptions
 from .engines.choice import engine_to_run, explaining
+from .engines.prefix import ForcedPrefix
 from .generation import generation_options, new_token_cap
 from .results import BeamHypothesis, BeamNode, BeamTree
+from .steer import forced_tokens
 
 Prefix = tuple[int, ...]  # token ids from the decoder start token on
 
@@ -46,9 +49,11 @@ def beam_search_tree(
     max_new_tokens: int | None = None,
     precision: str = "auto",
     engine: str = "auto",
+    prefix_tokens: Sequence[str] | None = None,
 ) -> BeamTree:
     """The search generate() ran on ``text`` (one chunk: a sentence, or a chunk's source from translate()), for
-    the translation translate() makes with the same ``precision`` and ``engine``."""
+    the translation translate() makes with the same ``precision`` and ``engine``. With ``prefix_tokens`` (target
+    token texts, as steer() takes them), the search steer() ran instead: those tokens forced, then beam search."""
     started = time.perf_counter()
     text_arg("sentence for the beam search tree", text, get_settings().max_chars_translate)
     options = generation_options(num_beams, 1, length_penalty, no_repeat_ngram_size)
@@ -67,8 +72,14 @@ def beam_search_tree(
     cap = new_token_cap(chunk.n_tokens, ceiling)
     if max_new_tokens is not None:
         cap = int_arg("The new-token limit", max_new_tokens, 1, ceiling)
-    nodes, hypotheses = _search(loaded, chunk.text, cap, options)
+    forced = forced_tokens(loaded.tokenizer, None, prefix_tokens or (), cap)
+    nodes, hypotheses = _search(loaded, chunk.text, cap, options, loaded.tokenizer.convert_tokens_to_ids(forced))
     warnings = [note] if note else []
+    if forced:
+        warnings.append(
+            f"The first {len(forced)} token(s) were forced ({' '.join(forced)}), each scored as certain (log-prob 0) "
+            "as the steered search ranks them; the search continued from there."
+        )
     if hypotheses and not hypotheses[0].ended:
         warnings.append(
             f"The best hypothesis stopped before the model ended the sentence (at {hypotheses[0].length} new "
@@ -94,7 +105,7 @@ def candidates_per_beam(num_beams: int) -> int:
 
 
 def _search(
-    loaded: LoadedModel, text: str, cap: int, options: GenerationOptions
+    loaded: LoadedModel, text: str, cap: int, options: GenerationOptions, forced: list[int]
 ) -> tuple[list[BeamNode], list[BeamHypothesis]]:
     eos = loaded.model.generation_config.eos_token_id
     eos_ids = frozenset([eos] if isinstance(eos, int) else (eos or []))
@@ -105,7 +116,10 @@ def _search(
         out = loaded.model.generate(
             **engine.encode(loaded, [text]),
             **engine.generation_kwargs(every, cap),
-            logits_processor=LogitsProcessorList([_RowsSeen(recorder)]),
+            # steering's own processor (engines/prefix.py), before the recorder: the tree is the search it ran
+            logits_processor=LogitsProcessorList(
+                [ForcedPrefix([forced], options.num_beams, list(eos_ids)), _RowsSeen(recorder)]
+            ),
             stopping_criteria=StoppingCriteriaList(
                 [engine.NewTokenCaps(torch.tensor([cap], device=loaded.device), 1), _CandidatesSeen(recorder)]
             ),

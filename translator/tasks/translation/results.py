@@ -37,6 +37,11 @@ class TokenScore:
     prob: float
     alternatives: tuple[tuple[str, float], ...] = ()  # (token, probability), most likely first, never the chosen one
     special: bool = False  # a special token (</s>): no word of the text
+    # decoded in context by the tokenizer (engines/base.py's in_context); None/() where it wasn't: what this token
+    # adds to the text ("Haus" after "▁Das" is " Haus", "." is "."), and the word each alternative would have
+    # made in its place (the word's earlier pieces and the alternative: "Leser", not "ser"; "" for an end token)
+    shown: str | None = None
+    words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from ...core.checks import text_arg
 from ...core.errors import InputError
@@ -21,7 +22,6 @@ from ...text.chunking import plan_chunks
 from . import omissions
 from .compare import word_diff
 from .engines import prefix as forcing
-from .engines.base import Seq2Seq
 from .engines.choice import load_translator
 from .generation import generation_options, new_token_cap
 from .results import SteeredTranslation
@@ -56,13 +56,8 @@ def steer(
             "pass a single sentence or one chunk of a translation."
         )
     chunk = chunks[0]
-    forced = _prefix_tokens(loaded, prefix, prefix_tokens)
     cap = new_token_cap(chunk.n_tokens, new_token_limit(loaded.model.config, options.max_new_tokens))
-    if len(forced) >= cap:
-        raise InputError(
-            f"The prefix is {len(forced)} tokens and this chunk may generate {cap}: give a shorter prefix, "
-            "so that the model has room to finish the sentence."
-        )
+    forced = forced_tokens(loaded.tokenizer, prefix, prefix_tokens, cap)
     original, steered = forcing.steered(loaded, chunk.text, cap, options, list(forced))
     best = steered.hypotheses[0].text
     warnings = [
@@ -88,9 +83,19 @@ def steer(
     )
 
 
-def _prefix_tokens(loaded: Seq2Seq, prefix: str | None, prefix_tokens: Sequence[str] | None) -> tuple[str, ...]:
-    """The prefix as target token texts, each one the model's vocabulary has, no end-of-sequence token."""
-    tokenizer = loaded.tokenizer
+def forced_tokens(tokenizer: Any, prefix: str | None, prefix_tokens: Sequence[str] | None, cap: int) -> tuple[str, ...]:
+    """The prefix as target token texts, each one the model's vocabulary has, no end-of-sequence token, shorter
+    than ``cap`` (the chunk's new-token cap). Shared with beam_search_tree, which draws a steered run."""
+    tokens = _prefix_tokens(tokenizer, prefix, prefix_tokens)
+    if len(tokens) >= cap:
+        raise InputError(
+            f"The prefix is {len(tokens)} tokens and this chunk may generate {cap}: give a shorter prefix, "
+            "so that the model has room to finish the sentence."
+        )
+    return tokens
+
+
+def _prefix_tokens(tokenizer: Any, prefix: str | None, prefix_tokens: Sequence[str] | None) -> tuple[str, ...]:
     if prefix is not None:
         if not isinstance(prefix, str):
             raise InputError(f"The prefix must be text, not {type(prefix).__name__}.")

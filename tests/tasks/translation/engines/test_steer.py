@@ -7,7 +7,7 @@ import math
 import pytest
 from builders import sentences
 
-from translator import InputError, steer, translate
+from translator import InputError, beam_search_tree, steer, translate
 
 MODELS = ["marian", "bert2bert"]
 ENGINES = ["transformers", "ctranslate2"]
@@ -107,3 +107,27 @@ def test_bad_calls_get_one_sentence(run):
         steered("The house.", prefix_tokens=["no-such-token"])
     with pytest.raises(InputError, match="one sentence or one chunk"):
         steered("The house is big. " * 200, prefix="the")
+
+
+@pytest.mark.parametrize("num_beams", [1, 4])
+@pytest.mark.parametrize("name", MODELS)
+def test_the_steered_beam_tree_is_the_search_steer_ran(run, ending_models, name, num_beams):
+    steered, translated = run(name, "transformers", num_beams)
+    common = dict(model=str(ending_models[name]), engine="transformers", precision="fp32", num_beams=num_beams)
+    for text in sentences(3, seed=10):
+        tokens = translated(text).chunks[0].tokens
+        # a runner-up for the first word, then a two-token start of the model's own
+        for forced in ([tokens[0].alternatives[0][0]], [tokens[0].alternatives[0][0], tokens[1].text]):
+            check_tree(steered(text, prefix_tokens=forced), beam_search_tree(text, prefix_tokens=forced, **common))
+    with pytest.raises(InputError, match="no token"):
+        beam_search_tree("The house.", prefix_tokens=["no-such-token"], **common)
+
+
+def check_tree(result, tree) -> None:
+    assert tree.hypotheses[0].text == result.steered.text
+    # each forced step holds one node, the forced token, certain as the search scored it; then the search opens
+    for step, token in enumerate(result.forced, 1):
+        (node,) = [n for n in tree.nodes if n.step == step]
+        assert (node.token, node.logprob, node.kept) == (token, 0.0, True)
+    assert len([n for n in tree.nodes if n.step == len(result.forced) + 1]) >= 2
+    assert any("forced" in w for w in tree.warnings)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -14,6 +16,8 @@ from ..results import Hypothesis, TokenScore
 ALTERNATIVES = 3
 # how the next token is chosen: beam search (1 beam: greedy), sampling, or diverse beam search (beam groups)
 DECODINGS = ("beam", "sampling", "diverse")
+# the tokenizer's decode: token ids to text, special tokens skipped
+Decode = Callable[[list[int]], str]
 
 
 class Seq2Seq(Protocol):
@@ -73,6 +77,11 @@ class Engine(Protocol):
         ...
 
 
+def decoder(tokenizer: Any) -> Decode:
+    """The tokenizer's decode as the hypotheses' texts are made: special tokens skipped."""
+    return lambda ids: tokenizer.decode(ids, skip_special_tokens=True)
+
+
 def scored_tokens(
     tokens: Sequence[int],
     chosen: Sequence[float],
@@ -80,15 +89,58 @@ def scored_tokens(
     top_log_probs: Sequence[Sequence[float]],
     names: Mapping[int, str] | Sequence[str],
     specials: set[int],
+    decode: Decode | None = None,
 ) -> tuple[TokenScore, ...]:
     """Each generated token with its probability and the step's most likely other tokens, from per-step log-probs:
-    ``chosen[t]`` the token's, ``top_ids[t]``/``top_log_probs[t]`` the step's top ALTERNATIVES + 1 (best first)."""
-    scored = []
+    ``chosen[t]`` the token's, ``top_ids[t]``/``top_log_probs[t]`` the step's top ALTERNATIVES + 1 (best first).
+    With ``decode`` (the tokenizer's: ids to text, special tokens skipped), each token also gets its text as the
+    translation shows it, and each alternative the word it would have made there (``in_context``)."""
+    scored, others = [], []
     for t, token in enumerate(tokens):
-        others = [
-            (names[a], math.exp(lp))
+        kept = [
+            (a, math.exp(lp))
             for a, lp in zip(top_ids[t], top_log_probs[t], strict=True)
             if a != token and math.isfinite(lp)  # the chosen token has its own score; -inf was ruled out
-        ]
-        scored.append(TokenScore(names[token], math.exp(chosen[t]), tuple(others[:ALTERNATIVES]), token in specials))
-    return tuple(scored)
+        ][:ALTERNATIVES]
+        others.append([a for a, _ in kept])
+        alternatives = tuple((names[a], p) for a, p in kept)
+        scored.append(TokenScore(names[token], math.exp(chosen[t]), alternatives, token in specials))
+    return tuple(scored) if decode is None else in_context(scored, tokens, others, decode)
+
+
+def in_context(
+    scored: Sequence[TokenScore], tokens: Sequence[int], others: Sequence[Sequence[int]], decode: Decode
+) -> tuple[TokenScore, ...]:
+    """``scored`` with ``shown`` and ``words`` set, decoded by the tokenizer (so every kind of sub-word mark, and
+    its clean-up of spaces before punctuation, is the tokenizer's own): a token's ``shown`` is what it adds to
+    the text; an alternative's word is the alternative decoded after the pieces of the word it would join
+    ("Le" + "ser": "Leser", not "ser"). The pieces after it are unknown: the model would go on from it.
+
+    Each decode starts at the first piece of the word the token before it belongs to: a short window (a chunk
+    decodes in time linear in its length) whose first piece alone loses its leading space, never the token's."""
+    done: list[TokenScore] = []
+    start = 0  # first token of the word the previous token belongs to
+    for t, score in enumerate(scored):
+        window = list(tokens[start:t])
+        before = decode(window)
+        shown = _added(before, decode([*window, tokens[t]]))
+        if shown[:1].isspace():
+            start = t
+        # an alternative's word: the last word of the window with the alternative in the token's place
+        words = tuple(_last_word(before, decode([*window, a])) for a in others[t])
+        done.append(dataclasses.replace(score, shown=shown, words=words))
+    return tuple(done)
+
+
+def _added(before: str, after: str) -> str:
+    """What ``after`` adds to ``before`` (from where they first differ: a decode may rewrite its last characters,
+    as a byte-level tokenizer does with half a character)."""
+    common = len(os.path.commonprefix([before, after]))
+    return after[common:]
+
+
+def _last_word(before: str, after: str) -> str:
+    """The word ``after`` ends with, "" where it adds nothing visible to ``before`` (a space, an end token)."""
+    if not _added(before, after).strip():
+        return ""
+    return after.split()[-1]

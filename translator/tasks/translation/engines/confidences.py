@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from ..results import TokenScore
-from .base import ALTERNATIVES, scored_tokens
+from .base import ALTERNATIVES, Decode, scored_tokens
 
 
 def forced(best: Sequence[list[str]]) -> dict[str, Any]:
@@ -30,10 +30,16 @@ def forced(best: Sequence[list[str]]) -> dict[str, Any]:
 
 
 def token_scores(
-    vocabulary: Sequence[str], ids: Mapping[str, int], tokens: list[str], logits: Sequence[Any], specials: set[int]
+    vocabulary: Sequence[str],
+    ids: Mapping[str, int],
+    tokens: list[str],
+    logits: Sequence[Any],
+    specials: set[int],
+    decode: Decode | None = None,
 ) -> tuple[TokenScore, ...]:
     """Each of ``tokens`` with its probability and the step's top other tokens; ``logits`` holds one vector per
-    token (CTranslate2 StorageViews over ``vocabulary``). Empty where the two don't line up (the time limit)."""
+    token (CTranslate2 StorageViews over ``vocabulary``). Empty where the two don't line up (the time limit).
+    ``decode``: the tokenizer's (base.decoder), for the text each token shows (scored_tokens)."""
     if not tokens or len(logits) != len(tokens):
         return ()
     steps = torch.stack([torch.from_numpy(_array(step)) for step in logits]).float()  # (tokens, vocab)
@@ -41,7 +47,7 @@ def token_scores(
     token_ids = [ids[t] for t in tokens]
     chosen = log_probs.gather(-1, torch.tensor(token_ids)[:, None]).squeeze(-1).tolist()
     top = log_probs.topk(min(ALTERNATIVES + 1, log_probs.shape[-1]), dim=-1)
-    return scored_tokens(token_ids, chosen, top.indices.tolist(), top.values.tolist(), vocabulary, specials)
+    return scored_tokens(token_ids, chosen, top.indices.tolist(), top.values.tolist(), vocabulary, specials, decode)
 
 
 def _array(step: Any) -> np.ndarray:

@@ -49,7 +49,7 @@ from ....core.registry import ModelSpec
 from ....core.settings import PRECISIONS, get_settings
 from ..results import Hypothesis, TokenScore
 from . import confidences, convert
-from .base import Generated, GenerationOptions, Seq2Seq
+from .base import Generated, GenerationOptions, Seq2Seq, decoder
 from .transformers import rows_per_text
 
 NAME = "ctranslate2"
@@ -236,7 +236,9 @@ def generate(
             fast,
             hypotheses,
             cap,
-            confidences.token_scores(fast.vocabulary, fast.ids, hypotheses[0][0], logits, specials),
+            confidences.token_scores(
+                fast.vocabulary, fast.ids, hypotheses[0][0], logits, specials, decoder(loaded.tokenizer)
+            ),
         )
         for (hypotheses, logits), cap in zip(found, caps, strict=True)
     ]

@@ -11,7 +11,7 @@ import torch
 from transformers import LogitsProcessor, LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
 
 from ..results import Hypothesis, TokenScore
-from .base import ALTERNATIVES, Generated, GenerationOptions, Seq2Seq, scored_tokens
+from .base import ALTERNATIVES, Generated, GenerationOptions, Seq2Seq, decoder, scored_tokens
 from .diverse import Counts, GroupDiversity
 
 # sampling draws this many samples per n-best row asked for, and keeps the distinct ones: a peaked distribution
@@ -195,7 +195,9 @@ def token_scores(
     for i, row in enumerate(best_rows):
         tokens = out.sequences[row, 1 : 1 + lengths[row]].tolist()
         names = token_names(loaded.tokenizer, {*tokens, *(a for t in range(len(tokens)) for a in top_token[i][t])})
-        confidences.append(scored_tokens(tokens, chosen_lp[i], top_token[i], top_lp[i], names, specials))
+        confidences.append(
+            scored_tokens(tokens, chosen_lp[i], top_token[i], top_lp[i], names, specials, decoder(loaded.tokenizer))
+        )
     return confidences
 
 

@@ -9,7 +9,7 @@
 
     .venv/bin/python benchmarks/threads.py [--words 120] [--new-tokens 24] [--repeats 3] [--steps 4]
 
-``--smoke``: a tiny Marian, one round, one fine-tune step at the default and at 1 thread.
+``--smoke``: a tiny Marian, one round, one fine-tune step at the default threads.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def finetune_threads(args: argparse.Namespace, folder: Path) -> None:
     corpus = folder / "corpus.tsv"
     write_corpus(corpus, 8 if args.smoke else 400)
     encoder = str(builders.build_bert(folder / "bert")) if args.smoke else OFFLINE_MINILM
-    counts = [None, 1] if args.smoke else [None, *range(1, (os.cpu_count() or 1) + 1)]
+    counts = [None] if args.smoke else [None, *range(1, (os.cpu_count() or 1) + 1)]
     print(
         f"Fine-tuning MiniLM2MiniLM, fp32, batch {4 if args.smoke else 16}, {1 if args.smoke else args.steps} steps\n"
     )

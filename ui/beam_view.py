@@ -142,7 +142,16 @@ def build_beam_view(tab: TranslateTab) -> None:
         api_visibility="private",
         show_progress="hidden",
     )
-    chunk.input(picked_chunk, [tab.result, chunk], sentence, api_name="beam_pick", api_visibility="private")
+    # unqueued: the sentence box fills at once, so a Show pressed right after the pick runs on the picked chunk
+    chunk.input(
+        picked_chunk,
+        [tab.result, chunk],
+        sentence,
+        api_name="beam_pick",
+        api_visibility="private",
+        queue=False,
+        show_progress="hidden",
+    )
     built = model_run(
         button,
         build_tree,

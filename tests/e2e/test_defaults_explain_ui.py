@@ -31,6 +31,7 @@ def test_confidence_and_beam_tree_explain_the_default_translation(page, artifact
     page.locator("#beam-view").get_by_text("Beam search: the tree generate() searched").click()
     page.locator("#beam-chunk input").click()
     page.get_by_role("option", name="1: The house is big.").click()
+    expect(page.locator("#beam-sentence textarea")).to_have_value("The house is big.")  # the pick has filled it
     page.locator("#beam-button").click()
     expect(page.locator("#beam-tree svg")).to_be_visible(timeout=60_000)
     best = page.locator("#beam-tree table tbody tr").first.locator("td").nth(1).inner_text()

@@ -230,15 +230,14 @@ def generate(
     search = _greedy_search if options.num_beams == 1 else _beam_search
     found = search(fast, sources, caps, options)
     specials = {fast.ids[t] for t in loaded.tokenizer.all_special_tokens if t in fast.ids}
+    decode = decoder(loaded.tokenizer)
     return [
-        _generated(
+        generated(
             loaded,
             fast,
             hypotheses,
             cap,
-            confidences.token_scores(
-                fast.vocabulary, fast.ids, hypotheses[0][0], logits, specials, decoder(loaded.tokenizer)
-            ),
+            confidences.token_scores(fast.vocabulary, fast.ids, hypotheses[0][0], logits, specials, decode),
         )
         for (hypotheses, logits), cap in zip(found, caps, strict=True)
     ]
@@ -248,7 +247,7 @@ def generate(
 Found = tuple[list[tuple[list[str], float]], list[Any]]
 
 
-def _call(
+def translate_call(
     fast: FastModel,
     sources: list[list[str]],
     cap: int,
@@ -325,7 +324,7 @@ def _greedy_search(
     )
     with _seeded(fast, options.seed if sampling else None) as translator:
         # greedy search returns each step's logits as it goes: the confidences cost no second pass
-        results = _call(
+        results = translate_call(
             fast,
             sources,
             max(caps),
@@ -355,23 +354,26 @@ def _beam_search(fast: FastModel, sources: list[list[str]], caps: list[int], opt
     found: dict[int, list[tuple[list[str], float]]] = {}
     for cap in sorted(set(caps), reverse=True):
         rows = [i for i, c in enumerate(caps) if c == cap]
-        results = _call(fast, [sources[i] for i in rows], cap, options, num_hypotheses=options.num_return_sequences)
+        results = translate_call(
+            fast, [sources[i] for i in rows], cap, options, num_hypotheses=options.num_return_sequences
+        )
         for i, result in zip(rows, results, strict=True):
             found[i] = list(zip(result.hypotheses, result.scores, strict=True))
     hypotheses = [found[i] for i in range(len(sources))]
     # one call for every text (each stops at its hypothesis's end): the best hypothesis as a forced prefix, one
     # beam, so each step's logits along it
-    forced = _call(fast, sources, max(caps), options, **confidences.forced([h[0][0] for h in hypotheses]))
+    forced = translate_call(fast, sources, max(caps), options, **confidences.forced([h[0][0] for h in hypotheses]))
     return [(h, r.logits[0]) for h, r in zip(hypotheses, forced, strict=True)]
 
 
-def _generated(
+def generated(
     loaded: LoadedModel,
     fast: FastModel,
     hypotheses: list[tuple[list[str], float]],
     cap: int,
     tokens: tuple[TokenScore, ...],
 ) -> Generated:
+    """One text's hypotheses (token texts, score), best first, as the generate path returns them."""
     ids = [[fast.ids[token] for token in tokens] for tokens, _ in hypotheses]
     texts = loaded.tokenizer.batch_decode(ids, skip_special_tokens=True)
     best, best_tokens = ids[0], hypotheses[0][0]

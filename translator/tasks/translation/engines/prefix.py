@@ -118,12 +118,12 @@ def _ctranslate2(
     model: fast.FastModel = loaded.model
     ids = loaded.tokenizer([text], add_special_tokens=loaded.recipe.add_special_tokens)["input_ids"][0]
     source = [model.source_vocabulary[i] for i in ids]
-    found = fast._call(model, [source, source], cap, options, num_hypotheses=1, target_prefix=[[], prefix])
+    found = fast.translate_call(model, [source, source], cap, options, num_hypotheses=1, target_prefix=[[], prefix])
     best = found[1].hypotheses[0]
     # the steered output read back (one beam, forced), as after any beam search of this engine
-    logits = fast._call(model, [source], cap, options, **confidences.forced([best]))[0].logits[0]
+    logits = fast.translate_call(model, [source], cap, options, **confidences.forced([best]))[0].logits[0]
     specials = {model.ids[t] for t in loaded.tokenizer.all_special_tokens if t in model.ids}
     tokens = confidences.token_scores(model.vocabulary, model.ids, best, logits, specials)
     score = sum(log_probs(tokens)) / len(tokens) ** options.length_penalty if tokens else 0.0
     rows = [[(found[0].hypotheses[0], found[0].scores[0])], [(best, score)]]
-    return [fast._generated(loaded, model, row, cap, t) for row, t in zip(rows, [(), tokens], strict=True)]
+    return [fast.generated(loaded, model, row, cap, t) for row, t in zip(rows, [(), tokens], strict=True)]

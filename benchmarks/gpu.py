@@ -1,15 +1,19 @@
-"""GPU memory and decode speed: transformers fp16 / 4-bit / 8-bit and CTranslate2 float16 / int8_float16.
+"""GPU memory and speed: transformers fp16 / 4-bit / 8-bit and CTranslate2 float16 / int8_float16 decoding, and
+the attention, QA and summary backends at fp32, the GPU's own precision and 4-bit.
 
-Two architectures with random weights (the arithmetic of the released checkpoints without the download):
-an opus-mt-en-de-sized Marian (d512, 6+6 layers, vocab 58,101) and a google/bert2bert_L-24-sized
+Two translation architectures with random weights (the arithmetic of the released checkpoints without the
+download): an opus-mt-en-de-sized Marian (d512, 6+6 layers, vocab 58,101) and a google/bert2bert_L-24-sized
 EncoderDecoderModel (BertGeneration halves, hidden 1024, 24+24 layers, 16 heads, FFN 4096, vocab 50,358).
-Each decode step is greedy and forced to run exactly ``--new-tokens`` steps (end-of-sequence suppressed), so
-every engine does the same work. Batch-1 speed is also given as a fraction of the memory-bandwidth limit:
-tokens/s x bytes of decoder weights read per step / the copy bandwidth measured on this GPU.
+Each decode runs exactly ``--new-tokens`` steps (end-of-sequence suppressed), greedy and beam 4, so every
+engine does the same work; tokens/s counts output tokens (batch x new tokens), not beams. Batch-1 greedy speed
+is also given as a fraction of the memory-bandwidth limit: tokens/s x bytes of decoder weights read per step /
+the copy bandwidth measured on this GPU. The backends run on a bert-base-sized BERT (hidden 768, 12 layers) and
+a distilbert-base-sized QA model (dim 768, 6 layers), random weights.
 
-    python benchmarks/gpu.py [--new-tokens 64] [--out gpu.md] [--smoke]
+    python benchmarks/gpu.py [--new-tokens 64] [--models marian,bert2bert] [--out gpu.md] [--smoke]
 
-``--smoke``: tiny models and 4 new tokens. Without a CUDA GPU the script says so and measures nothing.
+The report is rewritten after every row, so a run stopped early keeps what it measured. ``--smoke``: tiny
+models and 4 new tokens. Without a CUDA GPU the script says so and measures nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -32,12 +37,16 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import builders  # noqa: E402
 from timing import add_smoke_flag  # noqa: E402
 
-from translator import get_cache, load_model  # noqa: E402
+from translator import answer, attend, get_cache, load_model, summarize  # noqa: E402
 
 MARIAN = dict(d_model=512, layers=6, heads=8, ffn=2048, vocab_size=58_101, spm_vocab=1_000)
 BERT2BERT_L24 = dict(hidden=1024, layers=24, heads=16, intermediate=4096, vocab_size=50_358)
+BERT_BASE = dict(hidden=768, layers=12, heads=12)
+DISTILBERT_BASE = dict(dim=768, layers=6, heads=12)
 SOURCE_TOKENS = 32
 BATCHES = (1, 64)
+BEAMS = (1, 4)
+SPEEDS = [(beams, batch) for beams in BEAMS for batch in BATCHES]
 
 
 def copy_bandwidth() -> float:
@@ -45,14 +54,7 @@ def copy_bandwidth() -> float:
     size = 2**30
     a = torch.empty(size, dtype=torch.uint8, device="cuda")
     b = torch.empty_like(a)
-    for _ in range(3):
-        b.copy_(a)
-    torch.cuda.synchronize()
-    started = time.perf_counter()
-    for _ in range(10):
-        b.copy_(a)
-    torch.cuda.synchronize()
-    return 2 * size * 10 / (time.perf_counter() - started)
+    return 2 * size / timed(lambda: b.copy_(a), repeats=10)
 
 
 def decoder_bytes(model: torch.nn.Module) -> int:
@@ -65,8 +67,9 @@ def decoder_bytes(model: torch.nn.Module) -> int:
     return sum(t.numel() * t.element_size() for t in tensors.values())
 
 
-def timed(run, repeats: int = 3) -> float:
-    run()  # warm-up: kernels chosen, caches filled
+def timed(run: Callable[[], object], repeats: int = 2) -> float:
+    """The best of ``repeats`` synchronized runs, after one warm-up (kernels chosen, caches filled)."""
+    run()
     torch.cuda.synchronize()
     best = float("inf")
     for _ in range(repeats):
@@ -77,7 +80,7 @@ def timed(run, repeats: int = 3) -> float:
     return best
 
 
-def transformers_speed(model: torch.nn.Module, batch: int, new_tokens: int) -> float:
+def transformers_speed(model: torch.nn.Module, beams: int, batch: int, new_tokens: int) -> float:
     vocab = model.get_input_embeddings().num_embeddings
     ids = torch.randint(10, min(1000, vocab), (batch, SOURCE_TOKENS), device="cuda")
     mask = torch.ones_like(ids)
@@ -87,7 +90,7 @@ def transformers_speed(model: torch.nn.Module, batch: int, new_tokens: int) -> f
             model.generate(
                 input_ids=ids,
                 attention_mask=mask,
-                num_beams=1,
+                num_beams=beams,
                 do_sample=False,
                 min_new_tokens=new_tokens,
                 max_new_tokens=new_tokens,
@@ -97,10 +100,10 @@ def transformers_speed(model: torch.nn.Module, batch: int, new_tokens: int) -> f
     return batch * new_tokens / timed(run)
 
 
-def ctranslate2_speed(translator, tokens: list[str], batch: int, new_tokens: int) -> float:
+def ctranslate2_speed(translator, tokens: list[str], beams: int, batch: int, new_tokens: int) -> float:
     def run() -> None:
         translator.translate_batch(
-            [tokens] * batch, beam_size=1, min_decoding_length=new_tokens, max_decoding_length=new_tokens
+            [tokens] * batch, beam_size=beams, min_decoding_length=new_tokens, max_decoding_length=new_tokens
         )
 
     return batch * new_tokens / timed(run)
@@ -114,55 +117,32 @@ def source_tokens(folder: Path) -> list[str]:
     return words + ["</s>"]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--new-tokens", type=int, default=64)
-    parser.add_argument("--out", type=Path, default=None)
-    add_smoke_flag(parser)
-    args = parser.parse_args()
-    if not torch.cuda.is_available():
-        print("no CUDA GPU: nothing to measure (benchmarks/gpu.py measures GPU memory and decode speed)")
-        return
-    sizes = {"marian": {}, "bert2bert": {}} if args.smoke else {"marian": MARIAN, "bert2bert": BERT2BERT_L24}
-    if args.smoke:
-        args.new_tokens = 4
-    gpu = torch.cuda.get_device_name(0)
-    bandwidth = copy_bandwidth()
-    rows: list[dict] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        folders = {
-            "opus-mt-sized Marian": builders.build_marian(Path(tmp) / "marian", **sizes["marian"]),
-            "bert2bert_L-24-sized": builders.build_bert2bert(Path(tmp) / "b2b", **sizes["bert2bert"]),
-        }
-        for name, folder in folders.items():
-            for precision in ("fp16", "4bit", "8bit"):
-                get_cache().clear()
-                row = {"model": name, "engine": "transformers", "precision": precision}
-                try:
-                    loaded = load_model(str(folder), "translation", precision)
-                    row["footprint_mb"] = loaded.footprint_bytes / 2**20
-                    step_bytes = decoder_bytes(loaded.model)
-                    for batch in BATCHES:
-                        row[f"tok_s_b{batch}"] = transformers_speed(loaded.model, batch, args.new_tokens)
-                    row["bandwidth_fraction_b1"] = row["tok_s_b1"] * step_bytes / bandwidth
-                    del loaded
-                except Exception as exc:  # report what failed on this GPU and go on with the rest
-                    row["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
-                rows.append(row)
-                get_cache().clear()
-                gc.collect()
-                torch.cuda.empty_cache()
-            rows += ctranslate2_rows(name, folder, args.new_tokens, bandwidth)
-    report = {"gpu": gpu, "copy_bandwidth_gb_s": bandwidth / 1e9, "new_tokens": args.new_tokens, "rows": rows}
-    text = markdown(report)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n\n```json\n" + json.dumps(report, indent=1) + "\n```\n", encoding="utf-8")
+def failure(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
 
 
-def ctranslate2_rows(name: str, folder: Path, new_tokens: int, bandwidth: float) -> list[dict]:
-    """CTranslate2 float16 and int8_float16 rows, or one row that says why they could not run."""
-    rows = []
+def transformers_rows(name: str, folder: Path, new_tokens: int, bandwidth: float, save: Callable) -> None:
+    for precision in ("fp16", "4bit", "8bit"):
+        get_cache().clear()
+        row = {"model": name, "engine": "transformers", "precision": precision}
+        try:
+            loaded = load_model(str(folder), "translation", precision)
+            row["footprint_mb"] = loaded.footprint_bytes / 2**20
+            step_bytes = decoder_bytes(loaded.model)
+            for beams, batch in SPEEDS:
+                row[f"tok_s_beam{beams}_b{batch}"] = transformers_speed(loaded.model, beams, batch, new_tokens)
+            row["bandwidth_fraction_b1"] = row["tok_s_beam1_b1"] * step_bytes / bandwidth
+            del loaded
+        except Exception as exc:  # report what failed on this GPU and go on with the rest
+            row["error"] = failure(exc)
+        save(row)
+        get_cache().clear()
+        gc.collect()
+        torch.cuda.empty_cache()
+
+
+def ctranslate2_rows(name: str, folder: Path, new_tokens: int, save: Callable) -> None:
+    """CTranslate2 float16 and int8_float16 rows, or rows that say why they could not run."""
     for compute_type in ("float16", "int8_float16"):
         row = {"model": name, "engine": "ctranslate2", "precision": compute_type}
         try:
@@ -175,34 +155,123 @@ def ctranslate2_rows(name: str, folder: Path, new_tokens: int, bandwidth: float)
             translator = ctranslate2.Translator(str(converted), device="cuda", compute_type=compute_type)
             row["footprint_mb"] = (free_before - torch.cuda.mem_get_info()[0]) / 2**20
             tokens = source_tokens(converted)
-            for batch in BATCHES:
-                row[f"tok_s_b{batch}"] = ctranslate2_speed(translator, tokens, batch, new_tokens)
+            for beams, batch in SPEEDS:
+                row[f"tok_s_beam{beams}_b{batch}"] = ctranslate2_speed(translator, tokens, beams, batch, new_tokens)
             del translator
         except Exception as exc:  # a missing CUDA library or converter: say so in the table
-            row["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
-        rows.append(row)
-    return rows
+            row["error"] = failure(exc)
+        save(row)
+
+
+def backend_rows(tmp: Path, smoke: bool, save: Callable) -> None:
+    """Seconds per call of attend (one 512-token text), answer (a 3,000-word context, span mode) and
+    summarize (200 sentences, 10 picked) at fp32, the GPU's own precision and 4-bit: best of 2 after a warm-up."""
+    bert = builders.build_bert(tmp / "bert", **({} if smoke else BERT_BASE))
+    qa = builders.build_distilbert_qa(tmp / "qa", **({} if smoke else DISTILBERT_BASE))
+    sentences = builders.sentences(20 if smoke else 200)
+    text = " ".join(sentences)
+    calls = {
+        "attend, 512 tokens": lambda precision: attend(text, model=str(bert), precision=precision, max_tokens=512),
+        "answer, span mode": lambda precision: answer(
+            "Where is the museum?", text, model=str(qa), precision=precision, mode="span"
+        ),
+        "summarize, 10 of 200 sentences": lambda precision: summarize(
+            text, model=str(bert), num_sentences=10, precision=precision
+        ),
+    }
+    for name, call in calls.items():
+        row = {"model": name, "engine": "transformers"}
+        for precision in ("fp32", "auto", "4bit"):
+            try:
+                result = call(precision)
+                row[f"precision_{precision}"] = result.precision
+                row[f"seconds_{precision}"] = timed(lambda call=call, precision=precision: call(precision))
+            except Exception as exc:
+                row[f"error_{precision}"] = failure(exc)
+            get_cache().clear()
+            torch.cuda.empty_cache()
+        save(row)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--new-tokens", type=int, default=64)
+    parser.add_argument("--models", default="marian,bert2bert,backends", help="which parts to run, in order")
+    parser.add_argument("--out", type=Path, default=None)
+    add_smoke_flag(parser)
+    args = parser.parse_args()
+    if not torch.cuda.is_available():
+        print("no CUDA GPU: nothing to measure (benchmarks/gpu.py measures GPU memory and decode speed)")
+        return
+    sizes = {"marian": {}, "bert2bert": {}} if args.smoke else {"marian": MARIAN, "bert2bert": BERT2BERT_L24}
+    if args.smoke:
+        args.new_tokens = 4
+    bandwidth = copy_bandwidth()
+    report = {
+        "gpu": torch.cuda.get_device_name(0),
+        "copy_bandwidth_gb_s": bandwidth / 1e9,
+        "new_tokens": args.new_tokens,
+        "rows": [],
+    }
+
+    def save(row: dict) -> None:
+        report["rows"].append(row)
+        print(json.dumps(row), flush=True)
+        if args.out:
+            text = markdown(report) + "\n\n```json\n" + json.dumps(report, indent=1) + "\n```\n"
+            args.out.write_text(text, encoding="utf-8")
+
+    builds = {
+        "marian": ("opus-mt-sized Marian", builders.build_marian),
+        "bert2bert": ("bert2bert_L-24-sized", builders.build_bert2bert),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        for part in args.models.split(","):
+            if part == "backends":
+                backend_rows(Path(tmp), args.smoke, save)
+                continue
+            name, build = builds[part]
+            started = time.perf_counter()
+            folder = build(Path(tmp) / part, **sizes[part])
+            print(f"{name} built in {time.perf_counter() - started:.0f} s", flush=True)
+            transformers_rows(name, folder, args.new_tokens, bandwidth, save)
+            ctranslate2_rows(name, folder, args.new_tokens, save)
+    print(markdown(report))
 
 
 def markdown(report: dict) -> str:
     lines = [
         f"GPU: {report['gpu']}; device-to-device copy {report['copy_bandwidth_gb_s']:,.0f} GB/s "
-        f"(read + written); greedy, {report['new_tokens']} new tokens per row, {SOURCE_TOKENS} source tokens.",
+        f"(read + written); {report['new_tokens']} new tokens per row, {SOURCE_TOKENS} source tokens.",
         "",
-        "| model | engine | precision | memory (MB) | tokens/s batch 1 | tokens/s batch 64 | "
-        "batch 1 vs bandwidth limit |",
-        "|---|---|---|---:|---:|---:|---:|",
+        "| model | engine | precision | memory (MB) | greedy b1 | greedy b64 | beam 4 b1 | beam 4 b64 | "
+        "greedy b1 vs bandwidth limit |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|",
     ]
+    backends = [row for row in report["rows"] if "precision" not in row]
     for row in report["rows"]:
+        if row in backends:
+            continue
         if "error" in row:
-            lines.append(f"| {row['model']} | {row['engine']} | {row['precision']} | failed: {row['error']} ||||")
+            lines.append(f"| {row['model']} | {row['engine']} | {row['precision']} | failed: {row['error']} |||||")
             continue
         fraction = row.get("bandwidth_fraction_b1")
+        speeds = " | ".join(f"{row[f'tok_s_beam{beams}_b{batch}']:,.0f}" for beams, batch in SPEEDS)
         lines.append(
-            f"| {row['model']} | {row['engine']} | {row['precision']} | {row['footprint_mb']:,.0f} | "
-            f"{row['tok_s_b1']:,.0f} | {row['tok_s_b64']:,.0f} | "
+            f"| {row['model']} | {row['engine']} | {row['precision']} | {row['footprint_mb']:,.0f} | {speeds} | "
             f"{'' if fraction is None else f'{fraction:.0%}'} |"
         )
+    if backends:
+        lines += ["", "| backend call | fp32 (s) | GPU's own precision (s) | 4-bit (s) |", "|---|---:|---:|---:|"]
+        for row in backends:
+            cells = []
+            for precision in ("fp32", "auto", "4bit"):
+                seconds = row.get(f"seconds_{precision}")
+                ran = row.get(f"precision_{precision}", "")
+                cells.append(
+                    f"{seconds:.3f} ({ran})" if seconds is not None else f"failed: {row[f'error_{precision}']}"
+                )
+            lines.append(f"| {row['model']} | {' | '.join(cells)} |")
     return "\n".join(lines)
 
 

@@ -167,6 +167,21 @@ def test_checkpoint_needing_remote_code(tiny, tmp_path):
         load_model(str(folder), "encoder")
 
 
+def test_no_model_takes_hub_kernels(tiny):
+    """transformers 5 swaps layers for kernels fetched from the hub unless told not to: code we did not vet,
+    which fails offline or without the `kernels` package (as it did on a GPU) and changes the numbers."""
+    from translator.tasks.embeddings import sentence_encoder
+    from translator.tasks.translation.engines import convert
+    from translator.training.warmstart import warm_start
+
+    for key, task in (("tiny-bert", "encoder"), ("tiny-marian", "translation"), ("tiny-qa", "qa")):
+        assert load_model(key, task).model.use_kernels is False
+    assert sentence_encoder(OFFLINE_MINILM).model[0].auto_model.use_kernels is False
+    assert convert._safe_float32()["use_kernels"] is False
+    warm = warm_start(str(tiny["bert"]))
+    assert warm.model.encoder.use_kernels is False and warm.model.decoder.use_kernels is False
+
+
 def test_download_command_says_the_hub_is_unreachable():
     result = subprocess.run(
         [sys.executable, "-m", "translator", "download", "opus-mt-en-de"],

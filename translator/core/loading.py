@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from transformers import PreTrainedModel
 
 ATTN_IMPLEMENTATIONS = ("sdpa", "eager")
+# every model load: weights from safetensors only, no repository code, and no hub kernels (transformers 5 swaps
+# layers for compiled code fetched from the hub by default: code we did not vet, which can't be fetched offline,
+# fails where the `kernels` package is missing, and changes the model's numbers)
+SAFE_MODEL_LOAD: dict[str, Any] = {"use_safetensors": True, "trust_remote_code": False, "use_kernels": False}
 # the files a checkpoint needs; never *.bin / *.pt / *.h5 / *.py
 ALLOW_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "*.spm", "*.tiktoken", "*.vocab"]
 
@@ -290,9 +294,7 @@ def _load_uncached(spec: ModelSpec, task: str, precision: str, attn: str) -> Loa
     tokenizer = load_tokenizer(folder, spec)
     try:
         kwargs = _precision_kwargs(precision, device, model_class, folder)
-        model = model_class.from_pretrained(
-            folder, use_safetensors=True, trust_remote_code=False, attn_implementation=attn, **kwargs
-        )
+        model = model_class.from_pretrained(folder, attn_implementation=attn, **SAFE_MODEL_LOAD, **kwargs)
     except SafetensorError:  # a cut download or copy: the header or the tensors end early
         raise ModelUnavailableError(damaged_weights(spec)) from None
     except (OSError, ValueError, KeyError) as exc:

@@ -66,7 +66,7 @@ def _load_sentence_transformer(spec: ModelSpec) -> LoadedModel[SentenceTransform
             device=str(device),
             trust_remote_code=False,
             local_files_only=True,
-            model_kwargs={"use_safetensors": True},
+            model_kwargs={"use_safetensors": True, "use_kernels": False},
         )
     except (OSError, ValueError, KeyError) as exc:
         raise ModelUnavailableError(

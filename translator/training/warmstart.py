@@ -20,7 +20,7 @@ from typing import Any
 import torch
 
 from ..core.errors import InputError
-from ..core.loading import checkpoint, first_line, load_tokenizer, resolve_spec
+from ..core.loading import SAFE_MODEL_LOAD, checkpoint, first_line, load_tokenizer, resolve_spec
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,7 +89,7 @@ def _load_encoder(folder: Path, name: str):
     from transformers import AutoModel
 
     try:
-        model = AutoModel.from_pretrained(folder, use_safetensors=True, trust_remote_code=False)
+        model = AutoModel.from_pretrained(folder, **SAFE_MODEL_LOAD)
     except (OSError, ValueError, KeyError) as exc:
         raise InputError(f"{name} can't be loaded as an encoder: {first_line(exc)}") from None
     if getattr(model, "pooler", None) is not None:
@@ -106,7 +106,7 @@ def _load_decoder(folder: Path, name: str):
     try:
         config = AutoConfig.from_pretrained(folder, is_decoder=True, add_cross_attention=True)
         model, info = AutoModelForCausalLM.from_pretrained(
-            folder, config=config, use_safetensors=True, trust_remote_code=False, output_loading_info=True
+            folder, config=config, output_loading_info=True, **SAFE_MODEL_LOAD
         )
     except (OSError, ValueError, KeyError) as exc:
         raise InputError(

@@ -23,7 +23,7 @@ from typing import Any
 from filelock import FileLock
 
 from ....core.errors import ModelUnavailableError
-from ....core.loading import checkpoint, load_tokenizer, resolve_spec
+from ....core.loading import SAFE_MODEL_LOAD, checkpoint, load_tokenizer, resolve_spec
 from ....core.registry import ModelSpec
 from ....core.settings import get_settings
 from . import bert2bert_spec
@@ -124,7 +124,7 @@ def _converter(config: dict, folder: Path, tokenizer: Any) -> Any:
 def _safe_float32() -> dict[str, Any]:
     import torch
 
-    return {"use_safetensors": True, "trust_remote_code": False, "dtype": torch.float32}
+    return {**SAFE_MODEL_LOAD, "dtype": torch.float32}
 
 
 def _fingerprint(spec: ModelSpec, folder: Path, quantization: str) -> str:

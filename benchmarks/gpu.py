@@ -10,7 +10,8 @@ is also given as a fraction of the memory-bandwidth limit: tokens/s x bytes of d
 the copy bandwidth measured on this GPU. The backends run on a bert-base-sized BERT (hidden 768, 12 layers) and
 a distilbert-base-sized QA model (dim 768, 6 layers), random weights.
 
-    python benchmarks/gpu.py [--new-tokens 64] [--models marian,bert2bert] [--out gpu.md] [--smoke]
+    python benchmarks/gpu.py [--new-tokens 64] [--models marian,bert2bert,backends]
+        [--engines transformers,ctranslate2] [--out gpu.md] [--smoke]
 
 The report is rewritten after every row, so a run stopped early keeps what it measured. ``--smoke``: tiny
 models and 4 new tokens. Without a CUDA GPU the script says so and measures nothing.
@@ -199,6 +200,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--models", default="marian,bert2bert,backends", help="which parts to run, in order")
+    parser.add_argument("--engines", default="transformers,ctranslate2", help="which decoding engines to measure")
     parser.add_argument("--out", type=Path, default=None)
     add_smoke_flag(parser)
     args = parser.parse_args()
@@ -236,8 +238,10 @@ def main() -> None:
             started = time.perf_counter()
             folder = build(Path(tmp) / part, **sizes[part])
             print(f"{name} built in {time.perf_counter() - started:.0f} s", flush=True)
-            transformers_rows(name, folder, args.new_tokens, bandwidth, save)
-            ctranslate2_rows(name, folder, args.new_tokens, save)
+            if "transformers" in args.engines:
+                transformers_rows(name, folder, args.new_tokens, bandwidth, save)
+            if "ctranslate2" in args.engines:
+                ctranslate2_rows(name, folder, args.new_tokens, save)
     print(markdown(report))
 
 

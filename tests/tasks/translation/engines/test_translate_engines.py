@@ -71,6 +71,31 @@ def test_auto_falls_back_to_transformers_for_a_model_that_does_not_convert(fast_
     assert any("does not end with <pad>" in n for n in result.notes)
 
 
+CUBLAS_MISSING = "Library libcublas.so.12 is not found or cannot be loaded"  # CTranslate2 4.8.5 on a CUDA 13 GPU
+
+
+class NoCublas:
+    """A CTranslate2 translator on a GPU whose CUDA is not the one its wheel was built for (seen on an H200)."""
+
+    def translate_batch(self, *args, **kwargs):
+        raise RuntimeError(CUBLAS_MISSING)
+
+
+def test_a_ctranslate2_that_cannot_load_cublas_is_found_at_load_in_one_sentence():
+    with pytest.raises(ModelUnavailableError, match=r"^CTranslate2 can't run 'm' on this GPU: Library libcublas"):
+        fast.check_cuda_libraries(NoCublas(), "m")
+
+
+def test_auto_takes_transformers_when_ctranslate2_cannot_run_on_the_gpu(fast_settings, monkeypatch):
+    def load(model, precision="auto"):
+        fast.check_cuda_libraries(NoCublas(), model)
+
+    monkeypatch.setattr(fast, "load", load)
+    result = translate("The house is big.", model="tiny-marian", num_beams=1)
+    assert result.engine == "transformers" and result.chunks[0].hypotheses
+    assert any(CUBLAS_MISSING in n and n.startswith("Translated with transformers") for n in result.notes)
+
+
 def test_asking_ctranslate2_for_what_it_cannot_run_is_one_clear_sentence(fast_settings, padded_marian):
     with pytest.raises(ModelUnavailableError, match="does not end with <pad>"):
         translate("The house is big.", model=padded_marian, engine="ctranslate2")

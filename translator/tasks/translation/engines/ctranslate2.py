@@ -155,6 +155,8 @@ def _load_uncached(spec: ModelSpec, compute: str, device: str, notes: list[str])
     translator = ctranslate2.Translator(
         str(folder), device=device, compute_type=compute, intra_threads=threads, inter_threads=1
     )
+    if device == "cuda":
+        check_cuda_libraries(translator, spec.key)
     torch_device, device_name = device_and_name()
     return LoadedModel(
         model=_fast_model(translator, config, generation, folder),
@@ -169,6 +171,16 @@ def _load_uncached(spec: ModelSpec, compute: str, device: str, notes: list[str])
         warnings=tuple(notes),
         engine=NAME,
     )
+
+
+def check_cuda_libraries(translator: Any, key: str) -> None:
+    """CTranslate2 loads cuBLAS at its first product, not when the model loads: a wheel built for another CUDA than
+    the machine has (4.8's PyPI wheel wants libcublas.so.12; a CUDA 13 machine has .so.13) fails mid-translation.
+    One one-step decode finds out at load, so engine="auto" takes transformers instead, with a note."""
+    try:
+        translator.translate_batch([["</s>"]], max_decoding_length=1)
+    except RuntimeError as exc:
+        raise ModelUnavailableError(f"CTranslate2 can't run {key!r} on this GPU: {first_line(exc)}.") from None
 
 
 def _fast_model(translator: Any, config: Any, generation: Any, folder: Path) -> FastModel:

@@ -48,7 +48,7 @@ from ....core.loading import (
 from ....core.registry import ModelSpec
 from ....core.settings import PRECISIONS, get_settings
 from ..results import Hypothesis, TokenScore
-from . import confidences, convert
+from . import confidences, convert, cuda_libraries
 from .base import Generated, GenerationOptions, Seq2Seq, decoder
 from .transformers import rows_per_text
 
@@ -127,6 +127,11 @@ def load(model: str, precision: str = "auto") -> LoadedModel[FastModel]:
     if requested not in PRECISIONS:
         raise InputError(f"Precision must be one of {', '.join(PRECISIONS)}, not {precision!r}.")
     device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    if device == "cuda" and (library := cuda_libraries.missing_cuda_library()):
+        raise ModelUnavailableError(
+            f"CTranslate2 can't run {spec.key!r} on this GPU: its build loads {library}, which this machine's CUDA "
+            "lacks (engine='auto' takes transformers)."
+        )
     compute, notes = compute_type(requested, device)
     # the conversion folder is part of what was loaded: a model from another folder is another conversion
     key = (NAME, spec.source, spec.revision, compute, spec.recipe, str(convert.cache_root()), get_settings().threads)
@@ -155,8 +160,6 @@ def _load_uncached(spec: ModelSpec, compute: str, device: str, notes: list[str])
     translator = ctranslate2.Translator(
         str(folder), device=device, compute_type=compute, intra_threads=threads, inter_threads=1
     )
-    if device == "cuda":
-        check_cuda_libraries(translator, spec.key)
     torch_device, device_name = device_and_name()
     return LoadedModel(
         model=_fast_model(translator, config, generation, folder),
@@ -171,16 +174,6 @@ def _load_uncached(spec: ModelSpec, compute: str, device: str, notes: list[str])
         warnings=tuple(notes),
         engine=NAME,
     )
-
-
-def check_cuda_libraries(translator: Any, key: str) -> None:
-    """CTranslate2 loads cuBLAS at its first product, not when the model loads: a wheel built for another CUDA than
-    the machine has (4.8's PyPI wheel wants libcublas.so.12; a CUDA 13 machine has .so.13) fails mid-translation.
-    One one-step decode finds out at load, so engine="auto" takes transformers instead, with a note."""
-    try:
-        translator.translate_batch([["</s>"]], max_decoding_length=1)
-    except RuntimeError as exc:
-        raise ModelUnavailableError(f"CTranslate2 can't run {key!r} on this GPU: {first_line(exc)}.") from None
 
 
 def _fast_model(translator: Any, config: Any, generation: Any, folder: Path) -> FastModel:

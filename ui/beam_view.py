@@ -1,14 +1,18 @@
 """The Beam search view of the Translate tab: the tree generate() searched for one chunk of text.
 
-Pick a chunk of the last translation (or type a sentence) and build the tree; the length-penalty slider then
-re-ranks the finished hypotheses by redrawing the tree kept in a gr.State (no new search). The SVG and JSON
-downloads always match the drawing on screen.
+Pick a chunk of the last translation (or type a sentence) and build the tree, with the view's beams, length
+penalty and no-repeat size and the tab's decoding (Advanced): a diverse search draws its groups, sampling its
+draws. The length-penalty slider then re-ranks the finished hypotheses by redrawing the tree kept in a gr.State
+(no new search). The SVG and JSON downloads always match the drawing on screen. Where the tree's best is not the
+translation shown for that chunk, a warning says so.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
@@ -17,7 +21,7 @@ from translator import BeamTree, TranslationResult, get_settings
 from translator.render.beam_tree import render_beam_tree, step_table_html
 from translator.render.export import export_folder
 from translator.render.markup import short
-from translator.render.run import notes_html, run_line
+from translator.render.run import info_markdown, notes_html, run_line
 
 from .common import (
     beams_slider,
@@ -29,6 +33,7 @@ from .common import (
     user_errors,
 )
 from .translate import TranslateTab
+from .translate_options import DECODING_CONTROLS, decoding_options
 
 EXPORT_ROOT = Path(tempfile.gettempdir()) / "bert-studio-beam-tree"
 TREE_SECONDS = 1800  # a tree is a few thousand small nodes; dropped half an hour after it was built
@@ -38,6 +43,13 @@ INT8_NOTE = (
     "The last translation ran at int8 on CTranslate2, which transformers has no copy of: the tree runs the "
     "model's own numbers, so it may differ slightly from that translation."
 )
+NOT_SHOWN = "The tree's best hypothesis is not the translation shown for this chunk: {why}."
+WHY_NOT = {
+    "sampling": "sampling drew other samples here (the same draw needs a seed, the transformers engine and a text "
+    "of this one chunk)",
+    "search": "it was translated with other settings (Beams, Length penalty and No-repeat here; Decoding in the "
+    "tab's Advanced) or on another engine's numbers",
+}
 
 
 def chunk_choices(result: TranslationResult | None) -> tuple[dict, str]:
@@ -69,6 +81,17 @@ def rendered(tree: BeamTree, length_penalty: float) -> tuple[str, list[str]]:
     return view, [str(folder / name) for name in files]
 
 
+def not_shown(tree: BeamTree, translation: TranslationResult | None) -> str | None:
+    """The warning for a tree whose best is not the shown translation of its chunk (None: it is, or the sentence is
+    no chunk of it)."""
+    chunk = (
+        next((c for c in translation.chunks if c.source.strip() == tree.source.strip()), None) if translation else None
+    )
+    if chunk is None or not tree.hypotheses or tree.hypotheses[0].text == chunk.best:
+        return None
+    return NOT_SHOWN.format(why=WHY_NOT["sampling" if tree.decoding == "sampling" else "search"])
+
+
 @user_errors
 def build_tree(
     sentence: str,
@@ -78,7 +101,11 @@ def build_tree(
     length_penalty: float,
     no_repeat_ngram_size: float,
     engine: str = "auto",
+    translation: TranslationResult | None = None,
+    n_best: float = 1,
+    **decoding: Any,
 ) -> tuple[str, str, list[str], BeamTree]:
+    options = decoding_options(decoding)  # the tab's Decoding (Advanced), as the translation takes it
     tree = translator.beam_search_tree(
         sentence,
         model=registry_key(model, "translation"),
@@ -87,9 +114,15 @@ def build_tree(
         no_repeat_ngram_size=int(no_repeat_ngram_size),
         precision=precision,
         engine=engine,  # the tab's: the tree explains the translation it makes
+        # sampling draws as many as the translation did (its n-best sets that); a search's n-best changes nothing
+        num_return_sequences=int(n_best) if options["decoding"] == "sampling" else 1,
+        **options,
     )
+    warning = not_shown(tree, translation)
+    if warning:  # kept on the tree, so a re-rank shows it too
+        tree = dataclasses.replace(tree, warnings=(*tree.warnings, warning))
     html, files = rendered(tree, length_penalty)
-    return html, run_line(tree), files, tree
+    return html, run_line(tree) + info_markdown(tree.notes), files, tree
 
 
 @user_errors(gpu=False)
@@ -124,9 +157,9 @@ def build_beam_view(tab: TranslateTab) -> None:
                 button = gr.Button("Show the beam search", variant="primary", elem_id="beam-button")
         ran = gr.Markdown(label="What ran")
         with gr.Row():  # the step table beside the drawing; under it where the row has no room (phones)
-            with gr.Column(scale=3, min_width=320):
+            with gr.Column(scale=5, min_width=320):
                 shown = gr.HTML(HINT, label="Beam search tree", elem_id="beam-tree", padding=False)
-            with gr.Column(scale=1, min_width=280):
+            with gr.Column(scale=2, min_width=300):
                 steps = gr.HTML(label="Top candidates per step", elem_id="beam-steps", padding=False)
         with gr.Column(visible=False) as downloads:  # shown with the first tree: an empty box would only take room
             files = gr.File(
@@ -152,11 +185,18 @@ def build_beam_view(tab: TranslateTab) -> None:
         queue=False,
         show_progress="hidden",
     )
+    controls = tab.controls
     built = model_run(
         button,
         build_tree,
-        [sentence, tab.model, tab.precision, beams, length_penalty, no_repeat, tab.controls["engine"]],
+        [sentence, tab.model, tab.precision, beams, length_penalty, no_repeat, controls["engine"]],
         [shown, ran, files, tree],
+        # the last translation is no API input: it only decides whether the tree's best is the translation shown
+        inputs_kwargs={
+            "translation": tab.result,
+            "n_best": controls["n_best"],
+            **{name: controls[name] for name in DECODING_CONTROLS},
+        },
         api_name="beam_tree",
     )
     built.success(lambda: gr.Column(visible=True), None, downloads, api_name=False, queue=False)

@@ -318,13 +318,25 @@ CSS = """
 """ + "".join(table_css(elem_id, widths) for elem_id, widths in TABLE_COLUMNS.items())
 
 
-def n_best_slider(beams: gr.Slider, n_best: gr.Slider) -> None:
-    """Keep the n-best slider's maximum at the number of beams (generate can return at most that many)."""
-    beams.change(n_best_bound, [beams, n_best], n_best, api_visibility="private", queue=False, show_progress="hidden")
+def n_best_slider(beams: gr.Slider, n_best: gr.Slider, decoding: gr.Radio) -> None:
+    """Keep the n-best slider's maximum at what translate() allows: the beams, or under sampling the most samples."""
+    for control in (beams, decoding):  # either may change the bound; each change reads both
+        control.change(
+            n_best_bound,
+            [beams, n_best, decoding],
+            n_best,
+            api_visibility="private",
+            queue=False,
+            show_progress="hidden",
+        )
 
 
-def n_best_bound(num_beams: float, wanted: float) -> gr.Slider:
-    """The n-best slider for ``num_beams``: at most that many. Greedy decoding (1 beam) gives one translation, so
-    the slider holds 1 and is disabled; gradio refuses a slider whose maximum is not above its minimum (1)."""
-    beams = int(num_beams)
-    return gr.Slider(maximum=max(beams, 2), value=min(int(wanted), beams), interactive=beams > 1)
+def n_best_bound(num_beams: float, wanted: float, decoding: str = "beam") -> gr.Slider:
+    """The n-best slider for ``num_beams`` and ``decoding``, as generation_options() bounds n-best: at most the beams,
+    or under sampling (which uses no beams) the settings' most distinct samples, the value clamped to it. With one
+    allowed, the slider holds 1 and is disabled: gradio refuses a slider whose maximum is not above its minimum (1)."""
+    limit = get_settings().max_top_k
+    sampling = decoding == "sampling"
+    most = limit if sampling else min(int(num_beams), limit)
+    info = f"Distinct samples, at most {most}." if sampling else "At most the number of beams."
+    return gr.Slider(maximum=max(most, 2), value=min(int(wanted), most), interactive=most > 1, info=info)

@@ -121,7 +121,7 @@ def build_translate_tab() -> TranslateTab:
             beams = beams_slider(info="Beam search width; 1 is greedy decoding.", elem_id="translate-beams")
             n_best = gr.Slider(
                 1,
-                beams.value,  # follows the beams slider (n_best_slider below)
+                beams.value,  # follows the beams slider and the decoding (n_best_slider below)
                 value=1,
                 step=1,
                 precision=0,
@@ -168,5 +168,5 @@ def build_translate_tab() -> TranslateTab:
     controls = dict(zip(CONTROLS, [*values, *decoding.values()], strict=True))
     outputs = (output, warnings, nbest, viewer, ran, result)
     run = model_run(button, translate_text, [text], outputs, api_name="translate", inputs_kwargs=controls)
-    n_best_slider(beams, n_best)
+    n_best_slider(beams, n_best, decoding["decoding"])
     return TranslateTab(text=text, controls=controls, result=result, outputs=outputs, translated=run, retry=retry)

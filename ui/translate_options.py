@@ -133,6 +133,13 @@ def translate_options(controls: Mapping[str, Any]) -> dict[str, Any]:
         "max_chunk_tokens": chunk_size(controls["max_chunk_tokens"]),
         "pack_sentences": bool(controls["pack_sentences"]),
         "engine": controls["engine"],
+        **decoding_options(controls),
+    }
+
+
+def decoding_options(controls: Mapping[str, Any]) -> dict[str, Any]:
+    """The decoding's keyword arguments (translate()'s, beam_search_tree()'s) from the controls (DECODING_CONTROLS)."""
+    return {
         "decoding": controls["decoding"],
         "temperature": controls["temperature"],
         "top_k": controls["top_k"],

@@ -23,7 +23,7 @@ WHOLE_NUMBERS = {
     "/attention": ("num_beams", "layer"),
     "/chunks": ("max_tokens", "stride"),
     "/coverage": ("chunk_number",),
-    "/beam_tree": ("num_beams", "no_repeat_ngram_size"),
+    "/beam_tree": ("num_beams", "no_repeat_ngram_size", "n_best", "top_k", "seed", "num_beam_groups"),
     "/compare": ("a_beams", "b_beams"),
     "/translate_file": ("num_beams", "n_best", "no_repeat_ngram_size", "max_chunk_tokens", "top_k", "seed"),
 }

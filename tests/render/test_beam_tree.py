@@ -10,8 +10,12 @@ import pytest
 
 from translator import beam_search_tree
 from translator.render.beam_tree import (
+    BAND_PX,
     COLUMN_PX,
+    GROUP_COLOURS,
     MAX_STEPS,
+    TABLE_CSS,
+    WINNER,
     beam_tree_html,
     beam_tree_json,
     beam_tree_svg,
@@ -154,10 +158,86 @@ def test_the_step_table_lists_each_step_s_top_candidates_as_the_search_ranked_th
     rows = [
         [("b:" if td.find("b") is not None else "") + "".join(td.itertext()) for td in tr] for tr in table.iter("tr")
     ]
-    assert rows[0] == ["step", "token", "after", "p", "total log-p"]
+    assert rows[0] == ["step", "token", "after", "p", "total"]
     # step 1: ▁A&B (kept, bold) above the pruned script, which stays text; step 2: the best 2 of 3 by total log-p
     assert rows[1] == ["1", "b:▁A&B", "start", "74.1%", "-0.30"] and rows[2][0].startswith(
         "<script>al"
     )  # escaped, shortened
     assert [row[-4:] for row in rows[3:5]] == [["b:▁x", "▁A&B", "81.9%", "-0.50"], ["b:</s>", "▁A&B", "49.7%", "-1.00"]]
     assert len(rows) == 1 + 2 + 2 + 1 + 1
+
+
+def diverse_synthetic() -> BeamTree:
+    """Two groups of one beam from a shared root: group 1 (ids 1-3) and group 2 (ids 4-6), listed group by group."""
+    rows = [  # id, parent, step, token, logprob, cumulative, kept, finished, token_id, group
+        (0, None, 0, "<pad>", 0.0, 0.0, True, False, 0, 0),
+        (1, 0, 1, "▁A", -0.2, -0.2, True, False, 5, 0),
+        (2, 0, 1, "▁B", -0.9, -0.9, False, False, 6, 0),
+        (3, 1, 2, "</s>", -0.3, -0.5, True, True, 2, 0),
+        (4, 0, 1, "▁B", -0.9, -0.9, True, False, 6, 1),
+        (5, 0, 1, "▁A", -1.2, -1.2, False, False, 5, 1),  # group 1 chose ▁A: 1.0 off for group 2
+        (6, 4, 2, "</s>", -0.4, -1.3, True, True, 2, 1),
+    ]
+    nodes = [BeamNode(*row) for row in rows]
+    hypotheses = [
+        BeamHypothesis(node=3, text="A", score=-0.25, logprob=-0.5, length=2, ended=True),
+        BeamHypothesis(node=6, text="B", score=-0.65, logprob=-1.3, length=2, ended=True),
+    ]
+    return BeamTree(
+        nodes=nodes,
+        hypotheses=hypotheses,
+        model="synthetic",
+        num_beams=2,
+        steps=2,
+        decoding="diverse",
+        num_beam_groups=2,
+        diversity_penalty=1.0,
+    )
+
+
+def test_a_diverse_tree_draws_each_group_in_its_colour_with_a_legend_line():
+    tree = diverse_synthetic()
+    svg = beam_tree_svg(tree)
+    root = ET.fromstring(svg)
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert texts[0].startswith("2 beams in 2 groups, 2 steps") and "group 1" in texts and "group 2" in texts
+    colour = {g: GROUP_COLOURS[g] for g in (0, 1)}
+    view = layout(tree)
+    for node, shown in zip(view.shown[1:], groups(svg, "node")[1:], strict=True):
+        assert f"group {node.group + 1}" in shown.find(f"{SVG}title").text
+        band = [r for r in shown.iter(f"{SVG}rect") if r.get("width") == str(BAND_PX)]
+        assert [r.get("fill") for r in band] == [colour[node.group]]
+    # kept edges in their group's colour (the winner's path is red); each group keeps to its own band of rows
+    strokes = {e.get("stroke") for e in root.iter(f"{SVG}path")}
+    assert colour[1] in strokes and WINNER in strokes
+    view = layout(tree)
+    assert (
+        max(view.at[i][1] for i in (1, 2)) < min(view.at[i][1] for i in (4, 5)) and view.top > layout(synthetic()).top
+    )
+    html = beam_tree_html(tree)
+    ET.fromstring(html)
+    assert "Diverse beam search: 2 groups of 1 beam(s)" in html and "1 off per earlier group" in html
+    assert html.count(f"background:{colour[1]}") == 2  # the legend's swatch and the hypothesis of group 2
+    steps = step_table_html(tree)
+    assert f"background:{colour[0]}" in steps and "across the groups" in steps
+
+
+def test_a_sampled_tree_says_the_solid_paths_are_draws_and_lists_what_they_drew_first():
+    tree = dataclasses.replace(synthetic(), decoding="sampling", seed=3)
+    assert beam_tree_svg(tree).count("2 distinct sample(s), 4 steps") == 1
+    assert "Sampling: solid: the tokens drawn" in beam_tree_html(tree)
+    assert "so the samples stay the same" in beam_tree_html(tree, length_penalty=0.0)  # no search to redo
+    # a candidate likelier than the draw at step 1: the draw still comes first
+    likelier = dataclasses.replace(tree.nodes[2], logprob=-0.1, cumulative=-0.1)
+    tree = dataclasses.replace(tree, nodes=[*tree.nodes[:2], likelier, *tree.nodes[3:]])
+    html = step_table_html(tree, per_step=1)
+    assert "the tokens drawn (bold), then the likeliest not drawn" in html
+    assert ["".join(tr[1].itertext()) for tr in ET.fromstring(html).iter("tr")][1:] == ["▁A&B", "▁x", "▁y", "</s>"]
+
+
+def test_the_tables_override_gradio_s_tall_prose_rows():
+    """gradio's ``.gradio-container-X .prose td`` (specificity 0,2,1) pads every cell and draws a dark border: the
+    view's own rules must be more specific, and both tables must carry their class."""
+    rule = TABLE_CSS.split("{", 1)[0]  # 0,2,2 each
+    assert rule == ".beam-tree table.bt-table :is(th,td),.beam-steps table.bt-table :is(th,td)"
+    assert 'class="bt-table"' in step_table_html(synthetic()) and 'class="bt-table"' in beam_tree_html(synthetic())

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import pytest
 from matplotlib.ft2font import FT2Font
 
 from ui.attention import kind_for_view, pair_for_text
@@ -22,6 +23,49 @@ def test_one_beam_fixes_n_best_at_one_in_a_slider_gradio_accepts():
     wide = n_best_bound(4, 3)
     assert (wide.maximum, wide.value, wide.interactive) == (4, 3, True)
     assert n_best_bound(2, 3).value == 2
+
+
+def test_n_best_reaches_the_most_samples_under_sampling_and_is_clamped_back_to_the_beams(tiny):
+    from translator import InputError, get_settings
+    from translator.tasks.translation.generation import generation_options
+
+    most = get_settings().max_top_k
+    state = {"num_beams": 4, "wanted": 1, "decoding": "beam"}
+    # one order of changes a user may make: Beams 1, sampling, n-best up, Beams 3, back to beam, Beams 1, sampling
+    changes = [
+        {"wanted": 3},
+        {"num_beams": 1},
+        {"decoding": "sampling"},
+        {"wanted": most},
+        {"num_beams": 3},
+        {"decoding": "beam"},
+        {"num_beams": 1},
+        {"decoding": "sampling"},
+    ]
+    maxima = []
+    for change in changes:
+        state |= change
+        slider = n_best_bound(**state)
+        state["wanted"] = slider.value  # the slider shows the clamped value; the next change starts from it
+        assert 1 <= slider.value <= slider.maximum and slider.maximum >= 2  # gradio refuses min == max
+        # what the slider allows is what translate() takes: its maximum, no more
+        allowed = generation_options(state["num_beams"], slider.value, decoding=state["decoding"]).num_return_sequences
+        assert allowed == slider.value
+        if slider.interactive:
+            generation_options(state["num_beams"], slider.maximum, decoding=state["decoding"])
+            with pytest.raises(InputError):
+                generation_options(state["num_beams"], slider.maximum + 1, decoding=state["decoding"])
+        maxima.append((slider.maximum, slider.value, slider.interactive))
+    assert maxima == [
+        (4, 3, True),
+        (2, 1, False),
+        (most, 1, True),
+        (most, most, True),
+        (most, most, True),  # Beams do not bound samples
+        (3, 3, True),  # back to beam search: clamped to the beams
+        (2, 1, False),
+        (most, 1, True),
+    ]
 
 
 def test_the_language_pair_filters_the_models_and_the_swap_picks_the_other_way(tiny):

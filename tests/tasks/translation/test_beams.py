@@ -229,3 +229,64 @@ def test_token_probabilities_are_generates_transition_scores(models, beams):
     # and they add up to generate's score: sum of log-probs / tokens ** length_penalty
     total = sum(math.log(t.prob) for t in chunk.tokens)
     assert chunk.hypotheses[0].score == pytest.approx(total / chunk.new_tokens**1.3, rel=1e-5)
+
+
+# ---- the other decodings: diverse beam groups and sampling
+
+
+DIVERSE = dict(decoding="diverse", num_beams=4, num_beam_groups=2, diversity_penalty=1.0)
+
+
+@pytest.mark.parametrize("model", ["eos-marian", "eos-bert2bert"])
+def test_a_diverse_tree_is_the_diverse_search_translate_ran_group_by_group(models, model):
+    tree = beam_search_tree(SENTENCE, model=model, precision="fp32", **DIVERSE)
+    (chunk,) = translate(SENTENCE, model=model, precision="fp32", num_return_sequences=4, **DIVERSE).chunks
+    assert (tree.decoding, tree.num_beam_groups, tree.diversity_penalty) == ("diverse", 2, 1.0)
+    assert [(h.text, h.score) for h in tree.hypotheses[:4]] == [(h.text, h.score) for h in chunk.hypotheses]
+    assert tree.nodes[0].parent is None and {n.group for n in tree.nodes} == {0, 1}
+    for node in tree.nodes[1:]:  # each group's search hangs from the shared root and stays in its group
+        assert node.parent == 0 or tree.nodes[node.parent].group == node.group
+    for group in (0, 1):  # each group is a 2-beam search: at most 2 beams carried on per step
+        carried = [n for n in tree.nodes if n.group == group and n.kept and not n.finished and n.step]
+        assert max(sum(n.step == step for n in carried) for step in range(1, tree.steps + 1)) == 2
+
+
+def test_without_a_penalty_both_groups_of_the_tree_run_the_same_search(models):
+    tree = beam_search_tree(SENTENCE, model="eos-marian", precision="fp32", **(DIVERSE | {"diversity_penalty": 0.0}))
+    kept = [sorted(path_of(tree, n.id) for n in tree.nodes if n.group == g and n.kept and n.step) for g in (0, 1)]
+    assert kept[0] == kept[1] and kept[0]
+
+
+def test_the_second_group_s_log_probs_are_lowered_where_the_first_group_chose(models):
+    tree = beam_search_tree(SENTENCE, model="eos-marian", precision="fp32", **(DIVERSE | {"diversity_penalty": 0.01}))
+    plain = beam_search_tree(SENTENCE, model="eos-marian", precision="fp32", num_beams=8)
+    before = {n.token_id: n.logprob for n in plain.nodes if n.step == 1}  # the root's 8 likeliest tokens
+    chosen = {n.token_id for n in tree.nodes if n.group == 0 and n.step == 1 and n.kept}
+    second = [n for n in tree.nodes if n.group == 1 and n.step == 1]
+    # a small penalty: group 1 still takes group 0's tokens, each 0.01 less likely than in a plain search
+    assert {n.token_id for n in second if n.kept} == chosen
+    for node in second:
+        assert node.logprob == pytest.approx(before[node.token_id] - 0.01 * (node.token_id in chosen), abs=1e-5)
+
+
+def test_a_sampled_tree_draws_what_a_seeded_translation_drew_and_says_what_it_shows(models):
+    # tiny-marian, seed 5: draws that end at different steps, some on a token outside the step's two likeliest
+    sample = dict(decoding="sampling", num_return_sequences=3, seed=5, top_p=0.9)
+    tree = beam_search_tree(SENTENCE, model="tiny-marian", precision="fp32", **sample)
+    (chunk,) = translate(SENTENCE, model="tiny-marian", precision="fp32", engine="transformers", **sample).chunks
+    assert [(h.text, h.score) for h in tree.hypotheses[:3]] == [(h.text, h.score) for h in chunk.hypotheses]
+    assert tree.decoding == "sampling" and tree.seed == 5
+    (note,) = tree.notes
+    assert note.startswith("Sampling has no search: the tree shows the ") and "(seed 5)" in note
+    assert len({h.length for h in tree.hypotheses}) > 1
+    # each distinct sample is a path of kept nodes from the root, and every kept node is on one
+    paths = set()
+    for hypothesis in tree.hypotheses:
+        node = tree.nodes[hypothesis.node]
+        while node.parent is not None:
+            assert node.kept
+            paths.add(node.id)
+            node = tree.nodes[node.parent]
+    assert paths == {n.id for n in tree.nodes[1:] if n.kept}
+    for node in tree.nodes[1:]:  # probabilities after top-p: a token outside the nucleus is never recorded
+        assert math.isfinite(node.logprob) and tree.nodes[node.parent].kept

@@ -110,6 +110,7 @@ class BeamNode:
     kept: bool  # generate kept it: a beam it carried on, or a finished hypothesis; False: a pruned candidate
     finished: bool  # generate took it as a finished hypothesis: ended with </s> (or hit the new-token cap)
     token_id: int = -1
+    group: int = 0  # diverse beam search: the beam group (0-based) whose search it belongs to; the root is shared
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,12 @@ class BeamTree(RunInfo):
     max_new_tokens: int = 0  # the new-token cap this chunk ran under
     candidates_per_beam: int = 0  # top candidates recorded per kept beam and step (the pruned ones are kept=False)
     steps: int = 0  # generate's steps (the deepest node's step)
+    # "beam"; "diverse" (num_beam_groups searches, one after another, nodes by BeamNode.group); or "sampling" (the
+    # kept nodes are the tokens drawn, the pruned ones the likeliest not drawn; seed None: an unseeded draw)
+    decoding: str = "beam"
+    num_beam_groups: int = 1
+    diversity_penalty: float = 0.0
+    seed: int | None = None
 
 
 @dataclass(frozen=True)

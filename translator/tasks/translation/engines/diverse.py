@@ -11,8 +11,13 @@ token, chosen at the step its search ended, is not seen: no later step of that s
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
+
 import torch
 from transformers import LogitsProcessor
+
+from .base import GenerationOptions
 
 # per step (the position of the token being chosen), how often earlier groups chose each token: (texts, vocab)
 Counts = dict[int, torch.Tensor]
@@ -44,3 +49,18 @@ class GroupDiversity(LogitsProcessor):
         """Add this group's choices to ``earlier``, for the groups after it."""
         for position, counts in self.chosen.items():
             self.earlier[position] = self.earlier.get(position, 0) + counts
+
+
+def group_runs(options: GenerationOptions, texts: int) -> Iterator[tuple[GenerationOptions, GroupDiversity]]:
+    """Each group's run in order: its options (a plain beam search over its share of the beams, at most its beams
+    returned) and its processor. Once the caller has run a group and asks for the next, that group's choices are
+    merged for the groups after it. The engine and the beam tree both run diverse search through here."""
+    size = options.num_beams // options.num_beam_groups
+    group = dataclasses.replace(
+        options, decoding="beam", num_beams=size, num_return_sequences=min(size, options.num_return_sequences)
+    )
+    earlier: Counts = {}
+    for _ in range(options.num_beam_groups):
+        diversity = GroupDiversity(earlier, options.diversity_penalty, texts)
+        yield group, diversity
+        diversity.merge()

@@ -12,7 +12,7 @@ from transformers import LogitsProcessor, LogitsProcessorList, StoppingCriteria,
 
 from ..results import Hypothesis, TokenScore
 from .base import ALTERNATIVES, Generated, GenerationOptions, Seq2Seq, decoder, scored_tokens
-from .diverse import Counts, GroupDiversity
+from .diverse import group_runs
 
 # sampling draws this many samples per n-best row asked for, and keeps the distinct ones: a peaked distribution
 # draws the same text again and again
@@ -102,16 +102,7 @@ def generate(loaded: Seq2Seq, texts: list[str], caps: list[int], options: Genera
 def _diverse(loaded: Seq2Seq, texts: list[str], caps: list[int], options: GenerationOptions) -> list[Generated]:
     """Diverse beam search, one group after another (diverse.py); per text, every group's hypotheses best first,
     the n-best of them kept, and the best one's tokens and confidences."""
-    size = options.num_beams // options.num_beam_groups
-    group = dataclasses.replace(
-        options, decoding="beam", num_beams=size, num_return_sequences=min(size, options.num_return_sequences)
-    )
-    earlier: Counts = {}
-    runs = []
-    for _ in range(options.num_beam_groups):
-        diversity = GroupDiversity(earlier, options.diversity_penalty, len(texts))
-        runs.append(_generate(loaded, texts, caps, group, [diversity]))
-        diversity.merge()
+    runs = [_generate(loaded, texts, caps, group, [diversity]) for group, diversity in group_runs(options, len(texts))]
     merged = []
     for outputs in zip(*runs, strict=True):
         best = max(outputs, key=lambda o: o.hypotheses[0].score)

@@ -1,8 +1,9 @@
 """steer() against translate() of the same chunk, on both engines: does steering cost more than one translation?
 
-steer() decodes the chunk twice in one call (as the model would, and with the forced start: a batch of two) and
-reads the steered output back through the decoder once (engines/prefix.py); translate() decodes it once, and on
-CTranslate2 reads its output back once for the token confidences. An opus-mt-en-de-sized Marian (random
+steer(original=...), as the Steer view calls it with the translation it shows, decodes only the steered row
+(engines/prefix.py): the row the target is judged by. Without the original, steer() decodes the chunk twice in one
+call (as the model would, and with the forced start: a batch of two), kept for reference. On CTranslate2 both
+steer() and translate() read their output back once for the token confidences. An opus-mt-en-de-sized Marian (random
 weights, benchmarks/engines.py's build_model) with end-of-sequence suppressed, so every call writes exactly its
 cap of new tokens (``--new-tokens``): the same arithmetic on every side. The forced start is the runner-up of the
 first word (what the Steer view offers). Rounds alternate (each round runs every variant once over the same
@@ -16,6 +17,7 @@ sentences, one call per sentence); the best round counts.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import platform
 import random
@@ -40,6 +42,8 @@ from translator import get_settings, load_model, steer, translate  # noqa: E402
 from translator.tasks.translation.engines import ctranslate2 as fast  # noqa: E402
 
 ENGINES = ("transformers", "ctranslate2")
+WITH_ORIGINAL = "steer(original=...)"  # as the Steer view calls it: the target's row
+DECODING_ORIGINAL = "steer()"  # the original decoded beside the steered row: for reference
 
 
 def chunks(count: int, words: int) -> list[str]:
@@ -74,24 +78,35 @@ def main() -> None:
         texts = chunks(args.sentences, args.words)
         load_model(model, "translation", "fp32")  # both loaded (and converted) before the clock starts
         fast.load(model, "fp32")
+        # a CTranslate2 load may leave this thread's OpenMP pool at its workers' size: torch runs on --threads
+        torch.set_num_threads(args.threads)
         common = dict(model=model, num_beams=args.beams, precision="fp32")
         # each chunk's forced start: the runner-up of its first word, as the transformers engine ranks it
         starts = [[translate(t, engine="transformers", **common).chunks[0].tokens[0].alternatives[0][0]] for t in texts]
+        # each engine's own translation of each chunk, as the Steer view holds it
+        originals = {e: [translate(t, engine=e, **common).chunks[0].hypotheses[0] for t in texts] for e in ENGINES}
 
         def translating(engine: str) -> Callable[[], object]:
             return lambda: [translate(t, engine=engine, **common) for t in texts]
 
-        def steering(engine: str) -> Callable[[], object]:
+        def steering(engine: str, given: bool) -> Callable[[], object]:
+            held = originals[engine] if given else [None] * len(texts)
             return lambda: [
-                steer(t, prefix_tokens=s, engine=engine, **common) for t, s in zip(texts, starts, strict=True)
+                steer(t, prefix_tokens=s, engine=engine, original=o, **common)
+                for t, s, o in zip(texts, starts, held, strict=True)
             ]
 
         variants = {}
         for engine in ENGINES:
-            variants |= {f"translate(), {engine}": translating(engine), f"steer(), {engine}": steering(engine)}
+            variants |= {
+                f"translate(), {engine}": translating(engine),
+                f"{WITH_ORIGINAL}, {engine}": steering(engine, True),
+                f"{DECODING_ORIGINAL}, {engine}": steering(engine, False),
+            }
         times, cpu, last = timed_rounds(variants, args.repeats)
-    for engine in ENGINES:  # the forced start kept on every side: the steered runs did steer
-        assert all(r.tokens[0].text == s[0] for r, s in zip(last[f"steer(), {engine}"], starts, strict=True))
+    for engine, kind in itertools.product(ENGINES, (WITH_ORIGINAL, DECODING_ORIGINAL)):
+        # the forced start kept on every side: the steered runs did steer
+        assert all(r.tokens[0].text == s[0] for r, s in zip(last[f"{kind}, {engine}"], starts, strict=True))
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
         f"{torch.get_num_threads()} threads, load average at start {load:.1f}, at end {os.getloadavg()[0]:.1f}"
@@ -104,17 +119,17 @@ def main() -> None:
     )
     print()
     print(
-        "| engine | translate() s/call (best) | steer() s/call (best) | steer / translate (wall) | (CPU) "
+        "| engine | call | translate() s/call (best) | steer s/call (best) | steer / translate (wall) | (CPU) "
         "| all rounds, steer |"
     )
-    print("|---|---|---|---|---|---|")
-    for engine in ENGINES:
-        a, b = f"translate(), {engine}", f"steer(), {engine}"
+    print("|---|---|---|---|---|---|---|")
+    for engine, kind in itertools.product(ENGINES, (WITH_ORIGINAL, DECODING_ORIGINAL)):
+        a, b = f"translate(), {engine}", f"{kind}, {engine}"
         wall, cpu_ = (min(d[b]) / min(d[a]) for d in (times, cpu))
         rounds = " / ".join(f"{t / len(texts):.3f}" for t in times[b])
         print(
-            f"| {engine} | {min(times[a]) / len(texts):.3f} | {min(times[b]) / len(texts):.3f} | {wall:.2f}x | "
-            f"{cpu_:.2f}x | {rounds} |"
+            f"| {engine} | {kind} | {min(times[a]) / len(texts):.3f} | {min(times[b]) / len(texts):.3f} | "
+            f"{wall:.2f}x | {cpu_:.2f}x | {rounds} |"
         )
 
 

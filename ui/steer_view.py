@@ -4,14 +4,20 @@ Pick a chunk of the last translation, one of its words and one of the runners-up
 (dropdowns: gr.HTML runs no script), or type the start of the translation; **Continue from here** runs
 translator.steer with the tab's settings and shows the steered sentence beside the original. **Draw its beam
 search** then draws the tree of that steered run (transformers): the forced steps, and the search from there.
+
+The original is the picked chunk's translation as the tab shows it, handed to steer() so that only the steered
+sentence is decoded, while the sentence and the settings are still the ones it was translated with; else (an
+edited sentence, changed settings, sampling, an API call) steer() decodes it too.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import gradio as gr
 
 import translator
-from translator import SteeredTranslation, TranslationResult
+from translator import Hypothesis, SteeredTranslation, TranslationResult
 from translator.render.beam_tree import render_beam_tree
 from translator.render.markup import short
 from translator.render.run import notes_html, run_line
@@ -50,6 +56,40 @@ def picked_chunk(result: TranslationResult | None, chunk: int | None) -> tuple[d
     )
 
 
+def steer_settings(
+    model: str, precision: str, num_beams: float, length_penalty: float, no_repeat_ngram_size: float, engine: str
+) -> dict[str, Any]:
+    """steer()'s settings from the tab's controls: a steered run's, and the last translation's to compare."""
+    return dict(
+        model=model,
+        num_beams=int(num_beams),
+        length_penalty=length_penalty,
+        no_repeat_ngram_size=int(no_repeat_ngram_size),
+        engine=engine,
+        precision=precision,
+    )
+
+
+def translated_with(result: TranslationResult | None, decoding: str, *controls: Any) -> dict[str, Any] | None:
+    """The settings the tab's new translation ran with (steer_settings's ``controls``, read as it arrives), or
+    None where its chunks are no original of steer()'s: sampled, diverse beams, or a model or beam count that the
+    controls no longer hold (moved while it ran; the result records no other setting to check)."""
+    if result is None or decoding != "beam":
+        return None
+    settings = steer_settings(*controls)
+    return settings if (result.model, result.num_beams) == (settings["model"], settings["num_beams"]) else None
+
+
+def shown_original(
+    result: TranslationResult | None, made_with: dict[str, Any] | None, sentence: str, settings: dict[str, Any]
+) -> Hypothesis | None:
+    """The tab's translation of ``sentence``, when it is a chunk of the last translation and that ran with these
+    settings: steer() takes it as the original and decodes only the steered sentence."""
+    if result is None or made_with != settings:
+        return None
+    return next((c.hypotheses[0] for c in result.chunks if c.source == sentence and c.hypotheses), None)
+
+
 def picked_word(result: TranslationResult | None, chunk: int | None, token: int | None) -> dict:
     if result is None or chunk is None or token is None:
         return gr.skip()
@@ -77,19 +117,20 @@ def continue_from_here(
     no_repeat_ngram_size: float,
     engine: str,
     picked: tuple[str, list[str]] | None = None,
+    translation: TranslationResult | None = None,
+    made_with: dict[str, Any] | None = None,
 ) -> tuple[str, str, dict, dict]:
-    """The steered run shown, its line, the endpoint's data, and the run as the beam tree will redo it."""
+    """The steered run shown, its line, the endpoint's data, and the run as the beam tree will redo it.
+    ``translation`` and ``made_with``: the tab's last translation and its settings (translated_with)."""
     # a picked alternative forces its exact tokens; once the box is edited, its text is what counts
     forced = dict(prefix_tokens=picked[1]) if picked and picked[0] == prefix else dict(prefix=prefix or "")
-    settings = dict(
-        model=model,
-        num_beams=int(num_beams),
-        length_penalty=length_penalty,
-        no_repeat_ngram_size=int(no_repeat_ngram_size),
-        engine=engine,
-        precision=precision,
+    settings = steer_settings(model, precision, num_beams, length_penalty, no_repeat_ngram_size, engine)
+    result = translator.steer(
+        sentence,
+        **forced,
+        **{**settings, "model": registry_key(model, "translation")},
+        original=shown_original(translation, made_with, sentence, settings),
     )
-    result = translator.steer(sentence, **forced, **{**settings, "model": registry_key(model, "translation")})
     # the tree redoes this run with the tokens as forced (a typed prefix tokenized once, here)
     run = dict(settings, sentence=result.source, prefix_tokens=list(result.forced))
     return steer_html(result), run_line(result), summary(result), run
@@ -168,21 +209,25 @@ def build_steer_view(tab: TranslateTab) -> None:
         tree = gr.HTML(label="Beam search tree of the steered run", elem_id="steer-tree", padding=False)
     picked = gr.State(None)
     run = gr.State(None)
+    made_with = gr.State(None)  # the settings of the tab's last translation (translated_with)
 
     quiet = dict(api_visibility="private", show_progress="hidden", queue=False)
+    c = tab.controls
+    settings = [tab.model, tab.precision, c["num_beams"], c["length_penalty"], c["no_repeat_ngram_size"], c["engine"]]
     tab.result.change(chunk_choices, tab.result, [chunk, word, alternative, sentence], api_name=False, **quiet)
+    tab.result.change(translated_with, [tab.result, c["decoding"], *settings], made_with, api_name=False, **quiet)
     chunk.input(picked_chunk, [tab.result, chunk], [word, alternative, sentence], api_name=False, **quiet)
     word.input(picked_word, [tab.result, chunk, word], alternative, api_name=False, **quiet)
     alternative.input(
         picked_alternative, [tab.result, chunk, word, alternative], [prefix, picked], api_name=False, **quiet
     )
-    c = tab.controls
     model_run(
         button,
         continue_from_here,
-        [sentence, prefix, tab.model, tab.precision, c["num_beams"], c["length_penalty"], c["no_repeat_ngram_size"]],
+        [sentence, prefix, *settings[:-1]],
         [shown, ran, data, run],
-        inputs_kwargs={"engine": c["engine"], "picked": picked},
+        # the states are no API inputs: an API call steers with the original decoded
+        inputs_kwargs={"engine": c["engine"], "picked": picked, "translation": tab.result, "made_with": made_with},
         api_name="steer",
     )
     # each steered run (or a failed one, which empties it) replaces the tree to draw: the last one's no longer matches

@@ -57,3 +57,18 @@ def test_the_steered_runs_beam_tree_is_drawn_with_the_steered_text_first(client)
     assert "<svg" in tree and "were forced" in tree
     # the ranked table's first row: the tree's best hypothesis is the steered translation
     assert f"<td>1</td><td>{esc(data['steered']['text'])}</td>" in tree
+
+
+def test_the_steer_endpoint_takes_no_state_of_the_page(client):
+    # the tab's translation and its settings reach the view as states, never as API inputs
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/steer"]
+    assert [p["parameter_name"] for p in api["parameters"]] == [
+        "sentence",
+        "prefix",
+        "model",
+        "precision",
+        "num_beams",
+        "length_penalty",
+        "no_repeat_ngram_size",
+        "engine",
+    ]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from ..tasks.translation.results import FLAG_TEXTS, SteeredTranslation, TokenScore, TranslationResult
 from .compare import BOX, diff_words
-from .confidence import piece_text, words
+from .confidence import alternative_words, words
 from .markup import esc, short
 from .run import notes_html
 
@@ -16,10 +16,10 @@ CHOICE_CHARS = 40  # a word's text in the word picker
 
 def steer_html(result: SteeredTranslation) -> str:
     """Both sentences, their scores, what was forced and how likely the model found it."""
+    forced_words = words(result.tokens[: len(result.forced)])
     forced = _text(result.tokens[: len(result.forced)]) or "nothing (the model's own start)"
-    probabilities = ", ".join(
-        f"{esc(piece_text(t.text).strip() or t.text)} {t.prob:.1%}" for t in result.tokens[: len(result.forced)]
-    )
+    # per word as the tokenizer decodes it (a word's probability: its forced pieces', multiplied)
+    probabilities = ", ".join(f"{esc(w.text)} {w.prob:.1%}" for w in forced_words)
     flags = [f"⚑ {FLAG_TEXTS.get(flag, flag)}" for flag in result.flags]
     original = _box("Original", diff_words(result.changes, "a"), f"score {result.original.score:.4f}", "#eff6ff")
     steered = _box(
@@ -61,9 +61,10 @@ def word_choices(result: TranslationResult, chunk: int) -> list[tuple[str, int]]
 
 
 def alternative_choices(result: TranslationResult, chunk: int, token: int) -> list[tuple[str, str]]:
-    """A token's runners-up as (label, token text), most likely first."""
-    alternatives = result.chunks[chunk].tokens[token].alternatives
-    return [(f"{piece_text(text).strip() or text} ({prob:.1%})", text) for text, prob in alternatives]
+    """A token's runners-up as (label: the word it would make, token text), most likely first."""
+    scored = result.chunks[chunk].tokens[token]
+    made = alternative_words(scored)
+    return [(f"{word} ({prob:.1%})", text) for (word, prob), (text, _) in zip(made, scored.alternatives, strict=True)]
 
 
 def steer_prefix(result: TranslationResult, chunk: int, token: int, alternative: str) -> tuple[str, list[str]]:

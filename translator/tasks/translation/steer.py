@@ -2,7 +2,8 @@
 
 preprocess: the text must make one chunk (as the beam tree asks); the prefix is target tokens, from text
 (the target tokenizer, no end token) or as token texts taken as they are (``TranslatedChunk.tokens[i].text``).
-forward: both decodes in one call of the chosen engine (engines/prefix.py), under the generate path's cap.
+forward: the steered decode, and the model's own in the same call of the chosen engine unless the caller hands
+it in (``original``: the translation it already shows, so a steer costs one decode), under the generate path's cap.
 postprocess: the steered output's confidences, omission flags and its word diff against the original.
 """
 
@@ -24,7 +25,7 @@ from .compare import word_diff
 from .engines import prefix as forcing
 from .engines.choice import load_translator
 from .generation import generation_options, new_token_cap
-from .results import SteeredTranslation
+from .results import Hypothesis, SteeredTranslation
 
 
 def steer(
@@ -38,14 +39,20 @@ def steer(
     no_repeat_ngram_size: int = 0,
     engine: str = "auto",
     precision: str = "auto",
+    original: Hypothesis | None = None,
 ) -> SteeredTranslation:
     """Translate ``text`` (one sentence or one chunk) as the model would, and again starting with the given
     prefix, which the model continues with the same search. Give exactly one of ``prefix`` (the start of the
-    translation as text) and ``prefix_tokens`` (target token texts, e.g. ``["▁Das", "▁Haus"]``)."""
+    translation as text) and ``prefix_tokens`` (target token texts, e.g. ``["▁Das", "▁Haus"]``).
+
+    ``original``: the model's own translation of this chunk under these settings when the caller has it
+    (``translate(...).chunks[i].hypotheses[0]``), taken as it is: then only the steered translation is decoded."""
     started = time.perf_counter()
     text_arg("text to steer", text, get_settings().max_chars_translate)
     if (prefix is None) == (prefix_tokens is None):
         raise InputError("Give exactly one of prefix (the start of the translation as text) and prefix_tokens.")
+    if original is not None and not isinstance(original, Hypothesis):
+        raise InputError(f"original must be a Hypothesis (a translated chunk's best), not {type(original).__name__}.")
     options = generation_options(num_beams, 1, length_penalty, no_repeat_ngram_size)
     loaded, notes = load_translator(model, precision, engine)
     languages = loaded.spec.languages or ("en", "en")
@@ -58,7 +65,8 @@ def steer(
     chunk = chunks[0]
     cap = new_token_cap(chunk.n_tokens, new_token_limit(loaded.model.config, options.max_new_tokens))
     forced = forced_tokens(loaded.tokenizer, prefix, prefix_tokens, cap)
-    original, steered = forcing.steered(loaded, chunk.text, cap, options, list(forced))
+    own, steered = forcing.steered(loaded, chunk.text, cap, options, list(forced), own=original is None)
+    original = original or own.hypotheses[0]
     best = steered.hypotheses[0].text
     warnings = [
         f"The steered translation stopped before the model ended the sentence (at {cap} new tokens, the limit for "
@@ -66,7 +74,7 @@ def steer(
     ] * steered.truncated
     return SteeredTranslation(
         source=chunk.text,
-        original=original.hypotheses[0],
+        original=original,
         steered=steered.hypotheses[0],
         forced=forced,
         forced_logprob=math.fsum(forcing.log_probs(steered.tokens[: len(forced)])),
@@ -74,7 +82,7 @@ def steer(
         flags=omissions.omission_flags(
             chunk.text, best, source_sentences=1, truncated=steered.truncated, target_language=languages[1]
         ),
-        changes=word_diff(original.hypotheses[0].text, best),
+        changes=word_diff(original.text, best),
         truncated=steered.truncated,
         max_new_tokens=cap,
         num_beams=options.num_beams,

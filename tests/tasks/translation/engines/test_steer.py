@@ -6,8 +6,10 @@ import math
 
 import pytest
 from builders import sentences
+from transformers import GenerationMixin
 
 from translator import InputError, beam_search_tree, steer, translate
+from translator.tasks.translation.engines import ctranslate2 as fast
 
 MODELS = ["marian", "bert2bert"]
 ENGINES = ["transformers", "ctranslate2"]
@@ -46,6 +48,74 @@ def test_greedy_steered_with_its_own_first_tokens_gives_its_own_translation(run,
             assert result.forced == tuple(own[:k]) and result.changes[0].tag == "equal"
             expected = sum(math.log(t.prob) for t in chunk.tokens[:k])
             assert result.forced_logprob == pytest.approx(expected, abs=1e-4)
+
+
+def decoded_rows(monkeypatch, engine: str) -> list[int]:
+    """From now on, the rows (texts) of each decoding call of the engine: generate()'s batch, or the sources of
+    CTranslate2's translate_batch (its read-back of a steered output included)."""
+    rows: list[int] = []
+    if engine == "transformers":
+        generate = GenerationMixin.generate
+
+        def counted(model, *args, **kwargs):
+            rows.append(kwargs["input_ids"].shape[0])
+            return generate(model, *args, **kwargs)
+
+        monkeypatch.setattr(GenerationMixin, "generate", counted)
+    else:
+        call = fast.translate_call
+
+        def counted(model, sources, *args, **kwargs):
+            rows.append(len(sources))
+            return call(model, sources, *args, **kwargs)
+
+        monkeypatch.setattr(fast, "translate_call", counted)
+    return rows
+
+
+@pytest.mark.parametrize("num_beams", [1, 4])
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("name", MODELS)
+def test_with_the_original_given_only_the_steered_row_is_decoded_to_the_same_result(
+    run, monkeypatch, name, engine, num_beams
+):
+    steered, translated = run(name, engine, num_beams)
+    for text in sentences(3, seed=11):
+        chunk = translated(text).chunks[0]
+        forced = [chunk.tokens[0].alternatives[0][0]]
+        rows = decoded_rows(monkeypatch, engine)
+        alone = steered(text, prefix_tokens=forced)
+        assert rows[0] == 2  # without it, the model's own row is decoded beside the steered one
+        rows.clear()
+        given = steered(text, prefix_tokens=forced, original=chunk.hypotheses[0])
+        assert rows and set(rows) == {1}
+        monkeypatch.undo()
+        assert given.original is chunk.hypotheses[0] and same(alone.original, given.original)
+        assert same(given.steered, alone.steered) and given.forced == alone.forced
+        assert given.forced_logprob == pytest.approx(alone.forced_logprob, abs=1e-5)
+        assert [(t.text, t.shown, t.words) for t in given.tokens] == [(t.text, t.shown, t.words) for t in alone.tokens]
+        assert [t.prob for t in given.tokens] == pytest.approx([t.prob for t in alone.tokens], abs=1e-5)
+        assert (given.flags, given.changes, given.truncated) == (alone.flags, alone.changes, alone.truncated)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("name", MODELS)
+def test_steered_tokens_carry_the_words_they_make_as_translates_do(run, name, engine):
+    steered, translated = run(name, engine, 1)
+    for text in sentences(3, seed=12):
+        chunk = translated(text).chunks[0]
+        own = steered(text, prefix_tokens=[chunk.tokens[0].text])
+        # steering with the model's own start: each token shows and offers the words translate()'s do
+        assert [(t.shown, t.words) for t in own.tokens] == [(t.shown, t.words) for t in chunk.tokens]
+        other = steered(text, prefix_tokens=[chunk.tokens[0].alternatives[0][0]])
+        assert all(t.shown is not None and len(t.words) == len(t.alternatives) for t in other.tokens)
+        assert any(t.words for t in other.tokens)
+
+
+def test_an_original_that_is_not_a_hypothesis_is_refused_in_one_sentence(run):
+    steered, _ = run("marian", "transformers", 2)
+    with pytest.raises(InputError, match="original must be a Hypothesis"):
+        steered("The house is big.", prefix="the", original="Das Haus ist groß.")
 
 
 @pytest.mark.parametrize("engine", ENGINES)

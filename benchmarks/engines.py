@@ -5,14 +5,17 @@ An opus-mt-en-de-sized Marian (d_model 512, 6+6 layers, 8 heads, FFN 2048, vocab
 engines honour the generation config's ``suppress_tokens``) and the new-token ceiling is ``--new-tokens``,
 so every sentence generates exactly that many tokens on every side: the same arithmetic. One sentence per
 chunk (translate()'s default). Rounds alternate (each round runs every variant once); the best round
-counts. Raw CTranslate2 is one ``translate_batch`` over the same source tokens with the same options,
-without our chunking, batching, token bookkeeping or decoding.
+counts. Raw CTranslate2 is one ``translate_batch`` over the same source tokens with the same options, split
+between the same workers (one one-thread worker per thread, engines/ctranslate2.py), without our chunking,
+batching, token bookkeeping or decoding; and once more on one worker of all the threads (CTranslate2's usual
+setup, what the engine ran before).
 
 Cases (``--case``): ``fixed`` (the above: every sentence generates ``--new-tokens``); ``capped`` (end-of-sequence
 allowed but made unlikely, new-token ceiling lifted, sentences of real lengths, 4-60 words: every chunk runs to
 its own cap, 1.5 x its source tokens + 10); ``mixed`` (the same sentences, end-of-sequence likely enough that some
-chunks end early and some reach their cap). The share of CPU time the token confidences take (CTranslate2's
-forced pass after a beam search, engines/confidences.py) is printed per variant.
+chunks end early and some reach their cap). The share of translate()'s CPU time the token confidences take is
+printed per variant: CTranslate2's forced pass after a beam search, and turning its logits into probabilities,
+runners-up and the words they make (engines/confidences.py), the pass's own share in brackets.
 
     .venv/bin/python benchmarks/engines.py [--case fixed|capped|mixed] [--words 2000] [--sentences N] [--repeats 3]
 
@@ -34,6 +37,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import ctranslate2
 import sacrebleu
 import torch
 from transformers import GenerationConfig
@@ -48,6 +52,7 @@ from translate_long import OPUS_MT_EN_DE, build_document  # noqa: E402
 
 import translator  # noqa: E402
 from translator import get_settings, load_model, translate  # noqa: E402
+from translator.tasks.translation.engines import confidences  # noqa: E402
 from translator.tasks.translation.engines import ctranslate2 as fast  # noqa: E402
 from translator.tasks.translation.generation import new_token_cap  # noqa: E402
 from translator.text.segment import sentences  # noqa: E402
@@ -93,34 +98,54 @@ def document(words: int, count: int | None, case: str = "fixed") -> str:
     return " ".join(picked)
 
 
-class ForcedPassClock:
-    """CPU seconds spent in CTranslate2's confidence pass (the calls with a forced target_prefix)."""
+class ConfidenceClock:
+    """CPU seconds CTranslate2's token confidences take: the forced pass (the calls with a target_prefix) and the
+    scoring of its logits (confidences.token_scores)."""
 
-    def __init__(self, translators: list[object]) -> None:
-        self.seconds = 0.0
-        for translator_ in translators:
-            self._wrap(translator_)
+    def __init__(self, models: list[object]) -> None:
+        self.passes = self.scoring = 0.0
+        for model in models:
+            object.__setattr__(model, "translator", _Clocked(model.translator, self))
+        score = confidences.token_scores
 
-    def _wrap(self, model: object) -> None:
-        inner = model.translator
-
-        def call(sources: list[list[str]], **kwargs: object) -> object:
-            if "target_prefix" not in kwargs:
-                return inner.translate_batch(sources, **kwargs)
+        def scored(*args: object, **kwargs: object) -> object:
             started = time.process_time()
             try:
-                return inner.translate_batch(sources, **kwargs)
+                return score(*args, **kwargs)
             finally:
-                self.seconds += time.process_time() - started
+                self.scoring += time.process_time() - started
 
-        object.__setattr__(model, "translator", type("Clocked", (), {"translate_batch": staticmethod(call)})())
+        confidences.token_scores = scored
+
+    def reset(self) -> None:
+        self.passes = self.scoring = 0.0
+
+
+class _Clocked:
+    """A ctranslate2.Translator whose forced calls add to ``clock.passes`` (the C++ class takes no new attributes)."""
+
+    def __init__(self, inner: object, clock: ConfidenceClock) -> None:
+        self.inner, self.clock = inner, clock
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def translate_batch(self, sources: list[list[str]], **kwargs: object) -> object:
+        if "target_prefix" not in kwargs:
+            return self.inner.translate_batch(sources, **kwargs)
+        started = time.process_time()
+        try:
+            return self.inner.translate_batch(sources, **kwargs)
+        finally:
+            self.clock.passes += time.process_time() - started
 
 
 def raw_call(
     translator_: object, sources: list[list[str]], new_tokens: int, beams: int, suppress: bool
 ) -> Callable[[], list[str]]:
-    """One translate_batch over every sentence: what a CTranslate2 user writes, the ceiling for our engine (in the
-    capped and mixed cases, one call at the longest cap: no per-chunk caps, so not the same output)."""
+    """One translate_batch over every sentence, split between the translator's workers: what a CTranslate2 user
+    writes, the ceiling for our engine (in the capped and mixed cases, one call at the longest cap: no per-chunk
+    caps, so not the same output)."""
 
     def run() -> list[str]:
         results = translator_.translate_batch(
@@ -129,6 +154,7 @@ def raw_call(
             max_decoding_length=new_tokens,
             suppress_sequences=[["</s>"]] if suppress else None,
             max_input_length=0,
+            max_batch_size=-(-len(sources) // translator_.num_translators),
         )
         return [" ".join(r.hypotheses[0]) for r in results]
 
@@ -157,7 +183,11 @@ def marian(args: argparse.Namespace) -> None:
     ceiling = args.new_tokens if fixed else 512  # capped and mixed: each chunk's own cap decides
     translator.configure(
         get_settings().replace(
-            offline=True, max_generate_seconds=3_600.0, max_new_tokens=ceiling, ctranslate2_dir=args.cache
+            offline=True,
+            max_generate_seconds=3_600.0,
+            max_new_tokens=ceiling,
+            ctranslate2_dir=args.cache,
+            threads=args.threads,
         )
     )
     with tempfile.TemporaryDirectory() as tmp:
@@ -169,14 +199,19 @@ def marian(args: argparse.Namespace) -> None:
         sources = [[f32.model.source_vocabulary[i] for i in ids] for ids in encoded]
         longest = max(new_token_cap(len(ids) - 1, ceiling) for ids in encoded)
         raw_raw = (f32.model.translator, i8.model.translator)
-        clock = ForcedPassClock([f32.model, i8.model])
-        shares: dict[str, list[float]] = {}
+        one_worker = ctranslate2.Translator(
+            str(f32.model.folder), compute_type="float32", intra_threads=args.threads, inter_threads=1
+        )
+        clock = ConfidenceClock([f32.model, i8.model])
+        shares: dict[str, list[tuple[float, float]]] = {}
 
         def ours(engine: str, precision: str, name: str) -> Callable[[], object]:
             def run() -> object:
-                clock.seconds, started = 0.0, time.process_time()
+                clock.reset()
+                started = time.process_time()
                 result = translate(text, model=model, num_beams=args.beams, engine=engine, precision=precision)
-                shares.setdefault(name, []).append(clock.seconds / (time.process_time() - started))
+                spent = time.process_time() - started
+                shares.setdefault(name, []).append(((clock.passes + clock.scoring) / spent, clock.passes / spent))
                 return result
 
             return run
@@ -192,6 +227,7 @@ def marian(args: argparse.Namespace) -> None:
             names[2]: ours("ctranslate2", "8bit", names[2]),
             "raw translate_batch, float32": raw_call(raw_raw[0], sources, longest, args.beams, fixed),
             "raw translate_batch, int8": raw_call(raw_raw[1], sources, longest, args.beams, fixed),
+            "raw translate_batch, float32, one worker": raw_call(one_worker, sources, longest, args.beams, fixed),
         }
         times, cpu, last = timed_rounds(variants, args.repeats)
     names = list(variants)
@@ -221,14 +257,14 @@ def marian(args: argparse.Namespace) -> None:
     raw_cpu = {"float32": best_cpu[names[3]], "int8": best_cpu[names[4]]}
     raw = {"float32": best[names[3]], "int8": best[names[4]]}
     sizes = {names[0]: reference.footprint_bytes, names[1]: full.footprint_bytes, names[2]: eight.footprint_bytes}
-    sizes |= {names[3]: full.footprint_bytes, names[4]: eight.footprint_bytes}
+    sizes |= {names[3]: full.footprint_bytes, names[4]: eight.footprint_bytes, names[5]: full.footprint_bytes}
     for name in names:
-        precision = "fp32" if "transformers" in name else name.rsplit(" ", 1)[-1]
+        precision = "fp32" if "transformers" in name else name.split(", ")[1]
         ours_ = "translate(" in name and precision in raw
         ceiling_ = (
             f"{best[name] / raw[precision]:.2f}x | {best_cpu[name] / raw_cpu[precision]:.2f}x" if ours_ else " | "
         )
-        share = f"{min(shares[name]):.0%}" if name in shares and "ctranslate2" in name else ""
+        share = f"{min(shares[name])[0]:.0%} ({min(shares[name])[1]:.0%})" if "ctranslate2'" in name else ""
         print(
             f"| {name} | {precision} | {best[name]:.1f} | {' / '.join(f'{t:.1f}' for t in times[name])} | "
             f"{best_cpu[name]:.1f} | {best[names[0]] / best[name]:.2f}x | {best_cpu[names[0]] / best_cpu[name]:.2f}x | "
@@ -245,7 +281,11 @@ def marian(args: argparse.Namespace) -> None:
 
 def bert2bert(args: argparse.Namespace) -> None:
     """A bert2bert_L-24-sized EncoderDecoderModel (random weights): seconds and footprint per engine/precision."""
-    translator.configure(get_settings().replace(offline=True, max_generate_seconds=3_600.0, ctranslate2_dir=args.cache))
+    translator.configure(
+        get_settings().replace(
+            offline=True, max_generate_seconds=3_600.0, ctranslate2_dir=args.cache, threads=args.threads
+        )
+    )
     with tempfile.TemporaryDirectory() as tmp:
         model = str(builders.build_bert2bert(Path(tmp) / "bert2bert-l24", **args.bert2bert_sizes))
         text = document(args.bert2bert_words, None)
@@ -290,7 +330,9 @@ def main() -> None:
     if args.smoke:  # the builders' defaults are tiny
         args.marian_sizes, args.bert2bert_sizes, args.bert2bert_words = {}, {}, 20
         args.words, args.beams, args.new_tokens, args.repeats = 40, 2, 4, 1
-    torch.set_num_threads(args.threads)  # CTranslate2 takes torch's thread count (engines/ctranslate2.py)
+    torch.set_num_threads(
+        args.threads
+    )  # for the model building; the runs take the settings' (torch's and CTranslate2's)
     args.load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as cache:
         args.cache = args.cache or cache

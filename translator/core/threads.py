@@ -1,8 +1,8 @@
 """One CPU thread budget for the process: ``settings.threads``, shared rather than multiplied.
 
-torch's intra-op pool and CTranslate2's ``intra_threads`` both take it, CTranslate2 runs one batch at a time
-(``inter_threads=1``), and the app runs one model at a time (``settings.concurrency_limit``), so the busy
-threads never exceed it. OpenMP pools spin while they wait: two pools of N threads each on N cores, or N
+torch's intra-op pool takes it; CTranslate2 runs that many one-thread workers, each on a share of a call's
+texts (engines/ctranslate2.py), and the app runs one model at a time (``settings.concurrency_limit``), so the
+busy threads never exceed it. OpenMP pools spin while they wait: two pools of N threads each on N cores, or N
 threads on cores other work is using, cost several times the run (issue 25 measured 8x in fine-tuning).
 """
 

@@ -187,3 +187,6 @@ class _Proxy:
 
     def __init__(self, inner, call) -> None:
         self.inner, self.translate_batch = inner, call
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)

@@ -8,10 +8,10 @@ by the hypothesis length too, without ``</s>`` by default: ``return_end_token=Tr
 so its score and ranking, the same as generate()'s.
 
 Per-text caps: CTranslate2 takes one ``max_decoding_length`` per call. Greedy search stops each text at
-its own cap from the step callback (which also enforces the time limit). Beam search groups the texts by
-cap, one call per cap (see ``_beam_search``), so each text is decoded once, to its own cap, and its output
-is the one it gets alone. The time limit: a beam search can't be stopped midway, so it is bounded by the
-batch size (the token budget and ``max_rows``).
+its own cap from the step callback (which also enforces the time limit). Beam search makes one call per cap
+(``_beam_search``), so each text is decoded once, to its own cap, and its output is the one it gets alone;
+the calls are queued at once, for the workers (one per thread, ``_translator``) to share. The time limit: a
+beam search can't be stopped midway, so it is bounded by the batch size (the token budget and ``max_rows``).
 
 Token confidences (``Generated.tokens``) come from the logits of each step along the best hypothesis
 (confidences.py): greedy search returns them; after a beam search, one forced pass reads them back.
@@ -60,15 +60,8 @@ PATIENCE = 2
 UNSEEDED = 2**32 - 1
 # decoder state of one call (self- and cross-attention keys and values of every beam, a step's logits): under this
 STATE_BYTES = 1 * 2**30
-# CTranslate2 compute type -> the precision name results report
-PRECISION_NAMES = {
-    "int8": "int8",
-    "int8_float16": "int8_float16",
-    "int8_bfloat16": "int8_bfloat16",
-    "float16": "fp16",
-    "bfloat16": "bf16",
-    "float32": "fp32",
-}
+# CTranslate2 compute type -> the precision name results report (the int8 types keep their own names)
+PRECISION_NAMES = {"float16": "fp16", "bfloat16": "bf16", "float32": "fp32"}
 # what each requested precision asks of CTranslate2, on a CPU and on CUDA; then what to try if that is missing.
 # auto is the model's own numbers, as on transformers (fp32 on a CPU, bf16 on CUDA, fp16 where bf16 is missing);
 # 8bit is CTranslate2's int8, the fastest on a CPU, whose output differs slightly
@@ -127,11 +120,8 @@ def load(model: str, precision: str = "auto") -> LoadedModel[FastModel]:
     if requested not in PRECISIONS:
         raise InputError(f"Precision must be one of {', '.join(PRECISIONS)}, not {precision!r}.")
     device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
-    if device == "cuda" and (library := cuda_libraries.missing_cuda_library()):
-        raise ModelUnavailableError(
-            f"CTranslate2 can't run {spec.key!r} on this GPU: its build loads {library}, which this machine's CUDA "
-            "lacks (engine='auto' takes transformers)."
-        )
+    if device == "cuda":
+        cuda_libraries.check(spec.key)
     compute, notes = compute_type(requested, device)
     # the conversion folder is part of what was loaded: a model from another folder is another conversion
     key = (NAME, spec.source, spec.revision, compute, spec.recipe, str(convert.cache_root()), get_settings().threads)
@@ -139,7 +129,6 @@ def load(model: str, precision: str = "auto") -> LoadedModel[FastModel]:
 
 
 def _load_uncached(spec: ModelSpec, compute: str, device: str, notes: list[str]) -> LoadedModel[FastModel]:
-    import ctranslate2
     from transformers import AutoConfig, GenerationConfig
 
     try:
@@ -155,11 +144,7 @@ def _load_uncached(spec: ModelSpec, compute: str, device: str, notes: list[str])
         generation = GenerationConfig.from_pretrained(source)
     except OSError:  # no generation_config.json: generate() derives one from the config
         generation = GenerationConfig.from_model_config(config)
-    # the settings' threads, as torch's (core/threads.py); one batch at a time, so they are never doubled
-    threads = get_settings().threads if device == "cpu" else 0
-    translator = ctranslate2.Translator(
-        str(folder), device=device, compute_type=compute, intra_threads=threads, inter_threads=1
-    )
+    translator = _translator(folder, device, compute)
     torch_device, device_name = device_and_name()
     return LoadedModel(
         model=_fast_model(translator, config, generation, folder),
@@ -168,12 +153,33 @@ def _load_uncached(spec: ModelSpec, compute: str, device: str, notes: list[str])
         spec=spec,
         device=torch_device if torch_device.type == device else torch.device(device),
         device_name=device_name if torch_device.type == device else device.upper(),
-        precision=PRECISION_NAMES[compute],
+        precision=PRECISION_NAMES.get(compute, compute),
         attn="sdpa",
         footprint_bytes=sum(f.stat().st_size for f in folder.iterdir() if f.is_file()),
         warnings=tuple(notes),
         engine=NAME,
     )
+
+
+def _translator(folder: Path, device: str, compute: str, device_index: int | list[int] = 0, workers: int = 0) -> Any:
+    """A Translator on the settings' threads (core/threads.py): on a CPU, ``workers`` (default: one per thread) that
+    each run a share of a call's texts (``translate_call``) on threads / workers threads. One-thread workers waste
+    no time syncing a pool over small decoding steps, nor stall when another process takes a core (BENCHMARKS.md)."""
+    import ctranslate2
+
+    threads = get_settings().threads
+    workers = workers or threads
+    translator = ctranslate2.Translator(
+        str(folder),
+        device=device,
+        device_index=device_index,
+        compute_type=compute,
+        intra_threads=max(1, threads // workers) if device == "cpu" else 0,
+        inter_threads=workers if device == "cpu" else 1,
+    )
+    # CTranslate2 set this thread's OpenMP count (torch's too) to intra_threads; its workers keep theirs
+    torch.set_num_threads(threads)
+    return translator
 
 
 def _fast_model(translator: Any, config: Any, generation: Any, folder: Path) -> FastModel:
@@ -276,7 +282,10 @@ def translate_call(
         min_decoding_length=0,  # CTranslate2 bans </s> at the first step by default; generate() doesn't
         max_input_length=0,  # chunks already fit the model; never cut them silently
     )
-    return (translator or fast.translator).translate_batch(sources, **(shared | extra))
+    chosen = translator or fast.translator
+    # the texts split evenly between the workers (translate_batch runs its sub-batches side by side)
+    shared["max_batch_size"] = -(-len(sources) // chosen.num_translators)
+    return chosen.translate_batch(sources, **(shared | extra))
 
 
 @contextmanager
@@ -294,13 +303,9 @@ def _seeded(fast: FastModel, seed: int | None) -> Iterator[Any]:
 
     ctranslate2.set_random_seed(seed)
     try:
-        yield ctranslate2.Translator(
-            str(fast.folder),
-            device=fast.translator.device,
-            device_index=fast.translator.device_index,
-            compute_type=fast.translator.compute_type,
-            intra_threads=get_settings().threads if fast.translator.device == "cpu" else 0,
-            inter_threads=1,
+        # one worker: two would each start from the seed, and which texts each runs is down to timing
+        yield _translator(
+            fast.folder, fast.translator.device, fast.translator.compute_type, fast.translator.device_index, 1
         )
     finally:
         ctranslate2.set_random_seed(UNSEEDED)
@@ -352,22 +357,23 @@ def _greedy_search(
 def _beam_search(fast: FastModel, sources: list[list[str]], caps: list[int], options: GenerationOptions) -> list[Found]:
     """Every text as if alone under its own cap: one call per cap, so each text is decoded once, to its own cap.
 
-    (A call at the longest cap would run a text that reaches a lower cap of its own past it, and again.)
-    CTranslate2 4.8 returns no logits from a beam search, so a teacher-forced pass over the best hypotheses
-    gives each token's distribution (confidences.py).
+    (A call at the longest cap would run a text that reaches a lower cap of its own past it, and again. Nor can
+    nearby caps share the highest, the output cut after: at its cap a search ends the beams it has, past it they
+    go on, so the best can differ.) The calls are queued at once, the most work first, so the workers end close
+    together. CTranslate2 4.8 returns no logits from a beam search: a forced pass reads them (confidences.py).
     """
-    found: dict[int, list[tuple[list[str], float]]] = {}
-    for cap in sorted(set(caps), reverse=True):
-        rows = [i for i, c in enumerate(caps) if c == cap]
-        results = translate_call(
-            fast, [sources[i] for i in rows], cap, options, num_hypotheses=options.num_return_sequences
-        )
-        for i, result in zip(rows, results, strict=True):
-            found[i] = list(zip(result.hypotheses, result.scores, strict=True))
-    hypotheses = [found[i] for i in range(len(sources))]
-    # one call for every text (each stops at its hypothesis's end): the best hypothesis as a forced prefix, one
-    # beam, so each step's logits along it
-    forced = translate_call(fast, sources, max(caps), options, **confidences.forced([h[0][0] for h in hypotheses]))
+    by_cap = {c: [i for i, k in enumerate(caps) if k == c] for c in caps}
+    n_best = options.num_return_sequences
+    queued = [
+        (rows, translate_call(fast, [sources[i] for i in rows], cap, options, asynchronous=True, num_hypotheses=n_best))
+        for cap, rows in sorted(by_cap.items(), key=lambda group: -group[0] * len(group[1]))
+    ]
+    found = {i: pending.result() for rows, results in queued for i, pending in zip(rows, results, strict=True)}
+    hypotheses = [list(zip(found[i].hypotheses, found[i].scores, strict=True)) for i in range(len(sources))]
+    int8 = fast.translator.compute_type.startswith("int8")  # its pass gains from the workers, a float one doesn't
+    forced = translate_call(
+        fast, sources, max(caps), options, **confidences.forced([h[0][0] for h in hypotheses], int8)
+    )
     return [(h, r.logits[0]) for h, r in zip(hypotheses, forced, strict=True)]
 
 

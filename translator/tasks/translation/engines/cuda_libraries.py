@@ -16,8 +16,19 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+from ....core.errors import ModelUnavailableError
+
 # the CUDA libraries CTranslate2 opens by name at run time (the CUDA runtime itself is linked in statically)
 LOADED_BY_NAME = re.compile(rb"libcublas(?:Lt)?\.so\.\d+")
+
+
+def check(key: str) -> None:
+    """Refuse, in one sentence, to run model ``key`` on a GPU whose CUDA lacks a library CTranslate2 opens."""
+    if library := missing_cuda_library():
+        raise ModelUnavailableError(
+            f"CTranslate2 can't run {key!r} on this GPU: its build loads {library}, which this machine's CUDA "
+            "lacks (engine='auto' takes transformers)."
+        )
 
 
 @lru_cache(maxsize=1)

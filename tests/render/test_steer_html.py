@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from translator import Hypothesis, SteeredTranslation, TokenScore
-from translator.render.steer import alternative_choices, steer_html
+from translator.render.steer import alternative_choices, steer_html, steer_prefix
 from translator.tasks.translation.compare import word_diff
 from translator.tasks.translation.results import TranslatedChunk, TranslationResult
 
@@ -43,3 +43,18 @@ def test_the_forced_words_are_listed_as_words_with_their_probability():
     assert 'Forced start: <b class="steer-forced">Das Leben</b>' in html
     # one probability per word: "Leben" is its two pieces' 0.5 x 0.4
     assert "model probability: Das 90.0%, Leben 20.0%;" in html
+
+
+def test_the_prefix_box_joins_an_alternative_that_continues_a_word_as_the_forced_tokens_do():
+    """SentencePiece pieces "b", "b" then "▁a": the runner-up "b" continues the word ("bbb", as the picker and the
+    forced start say); the kept pieces alone carry no word-start mark, so the box once read them as WordPiece."""
+    tokens = (
+        TokenScore("b", 0.5, (("ear", 0.1),), shown="b"),
+        TokenScore("b", 0.5, (("▁a", 0.1),), shown="b"),
+        TokenScore("▁a", 0.5, (("b", 0.2), ("▁der", 0.1)), shown=" a", words=("bbb", "der")),
+    )
+    best = [Hypothesis("bb a", -1.0)]
+    chunk = TranslatedChunk(0, 0, 5, 3, 0, "Text.", hypotheses=best, truncated=False, tokens=tokens)
+    result = TranslationResult(text="bb a", chunks=[chunk], model="m")
+    assert steer_prefix(result, 0, 2, "b") == ("bbb", ["b", "b", "b"])
+    assert steer_prefix(result, 0, 2, "▁der") == ("bb der", ["b", "b", "▁der"])

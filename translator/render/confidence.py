@@ -41,10 +41,11 @@ def piece_text(piece: str) -> str:
     return piece
 
 
-def words(tokens: Sequence[TokenScore], chunk: int = 0) -> list[Word]:
-    """The non-special tokens merged into words, in order."""
+def words(tokens: Sequence[TokenScore], chunk: int = 0, marked: bool | None = None) -> list[Word]:
+    """The non-special tokens merged into words, in order. ``marked``: whether the tokenizer marks word starts
+    (SentencePiece-like; else WordPiece), by default read off these tokens (``marks_word_starts``)."""
     pieces = [t for t in tokens if not t.special]
-    marked = any(t.text.startswith(WORD_STARTS) for t in pieces)  # SentencePiece-like; else WordPiece
+    marked = marks_word_starts(pieces) if marked is None else marked
     groups: list[tuple[list[TokenScore], list[str]]] = []  # (pieces, their texts)
     for token in pieces:
         shown = _shown(token, marked)
@@ -57,6 +58,12 @@ def words(tokens: Sequence[TokenScore], chunk: int = 0) -> list[Word]:
         Word("".join(texts).strip(), math.prod(p.prob for p in group), tuple(group), i > 0, chunk)
         for i, (group, texts) in enumerate(groups)
     ]
+
+
+def marks_word_starts(tokens: Sequence[TokenScore]) -> bool:
+    """Whether any of the tokens, or a runner-up of theirs, carries a word-start mark: a few pieces that all
+    continue a word ("b", "b") would otherwise read as WordPiece, where an unmarked piece starts one."""
+    return any(text.startswith(WORD_STARTS) for t in tokens for text in (t.text, *(a for a, _ in t.alternatives)))
 
 
 def _shown(token: TokenScore, marked: bool) -> str:

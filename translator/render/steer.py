@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from ..tasks.translation.results import FLAG_TEXTS, SteeredTranslation, TokenScore, TranslationResult
 from .compare import BOX, diff_words
-from .confidence import alternative_words, words
+from .confidence import alternative_words, marks_word_starts, words
 from .markup import esc, short
 from .run import notes_html
 
@@ -70,11 +70,13 @@ def alternative_choices(result: TranslationResult, chunk: int, token: int) -> li
 def steer_prefix(result: TranslationResult, chunk: int, token: int, alternative: str) -> tuple[str, list[str]]:
     """The prefix that takes ``alternative`` in place of the chunk's token ``token``: as text (for the prefix box)
     and as the token texts steer(prefix_tokens=...) forces, the tokens before it kept as they were."""
-    kept = [t for t in result.chunks[chunk].tokens[:token] if not t.special]
+    scored = result.chunks[chunk].tokens
+    kept = [t for t in scored[:token] if not t.special]
     pieces = [*kept, TokenScore(alternative, 0.0)]
-    return _text(pieces), [t.text for t in pieces]
+    # the whole chunk says whether its tokenizer marks word starts: the kept pieces alone may carry no mark
+    return _text(pieces, marks_word_starts(scored)), [t.text for t in pieces]
 
 
-def _text(tokens: Sequence[TokenScore]) -> str:
+def _text(tokens: Sequence[TokenScore], marked: bool | None = None) -> str:
     """Tokens as the words they make, spaced as the Confidence view spaces them."""
-    return "".join((" " if w.space_before else "") + w.text for w in words(tokens))
+    return "".join((" " if w.space_before else "") + w.text for w in words(tokens, marked=marked))

@@ -5,6 +5,14 @@
 # CTranslate2's PyPI wheel is built for CUDA 12 and loads libcublas.so.12 when it first multiplies; an image
 # with CUDA 13 only has libcublas.so.13. The CTranslate2 checks run once as they are, then once more with the
 # CUDA 13 library offered under the CUDA 12 name (an experiment: reported as such, never the default).
+#
+# Prepared here (the CPU machine) before the run, as on 2026-12-04 (an H200 whose image had Python 3.12, torch
+# 2.11+cu130, transformers 5.17): into .whl/ (git-ignored through .git/info/exclude), with pip download --no-deps
+# --only-binary=:all: --python-version 3.12 --platform manylinux..._x86_64: transformers==5.25.0
+# huggingface_hub==2.4.0 httpx2 httpcore2 truststore regex tomlkit ctranslate2==4.8.5 pysbd bitsandbytes (its
+# wheel repacked to keep only libbitsandbytes_cuda130.so and _cpu.so: 43 -> 2 MB; 64 MiB travel in all). The
+# tests ran on `git archive HEAD` unpacked in .snap/, run as:
+#   cd .snap && ln -sfn ../.whl .whl && bash tests/cuda/run_on_gpu.sh      (carry: .whl, .snap)
 set -u
 OUT=${OUT:-/tmp/gpu-out}
 mkdir -p "$OUT"

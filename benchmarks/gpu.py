@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -69,9 +70,11 @@ def decoder_bytes(model: torch.nn.Module) -> int:
     return sum(t.numel() * t.element_size() for t in tensors.values())
 
 
-def timed(run: Callable[[], object], repeats: int = 2) -> float:
-    """The best of ``repeats`` synchronized runs, after one warm-up (kernels chosen, caches filled)."""
-    run()
+def timed(run: Callable[[], object], repeats: int = 2, warm_up: bool = True) -> float:
+    """The best of ``repeats`` synchronized runs, after one warm-up (kernels chosen, caches filled) unless the
+    caller ran one."""
+    if warm_up:
+        run()
     torch.cuda.synchronize()
     best = float("inf")
     for _ in range(repeats):
@@ -186,9 +189,8 @@ def backend_rows(tmp: Path, smoke: bool, save: Callable) -> None:
         row = {"model": name, "engine": "transformers"}
         for precision in ("fp32", "auto", "4bit"):
             try:
-                result = call(precision)
-                row[f"precision_{precision}"] = result.precision
-                row[f"seconds_{precision}"] = timed(lambda call=call, precision=precision: call(precision))
+                row[f"precision_{precision}"] = call(precision).precision  # the warm-up run
+                row[f"seconds_{precision}"] = timed(partial(call, precision), warm_up=False)
             except Exception as exc:
                 row[f"error_{precision}"] = failure(exc)
             get_cache().clear()

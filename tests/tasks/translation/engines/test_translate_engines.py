@@ -80,7 +80,8 @@ def test_the_cuda_libraries_ctranslate2_opens_by_name_are_read_from_its_build():
     ]
     assert cuda_libraries.first_missing(["libc.so.6", "libcublas.so.99", "libm.so.6"]) == "libcublas.so.99"
     assert cuda_libraries.first_missing(["libc.so.6"]) is None
-    assert isinstance(cuda_libraries.missing_cuda_library(), str | None)
+    # the installed wheel's own names (4.8's: cuBLAS 12), read from its shared library
+    assert any(name.startswith("libcublas.so.") for name in cuda_libraries.opened_by_name())
 
 
 def test_auto_takes_transformers_where_ctranslate2_cannot_run_on_the_gpu(fast_settings, monkeypatch):

@@ -34,11 +34,16 @@ def check(key: str) -> None:
 @lru_cache(maxsize=1)
 def missing_cuda_library() -> str | None:
     """The first CUDA library CTranslate2's build opens at run time that this machine can't load, or None."""
+    return first_missing(opened_by_name())
+
+
+def opened_by_name() -> list[str]:
+    """The CUDA libraries the installed CTranslate2 build opens by name, read from its shared library."""
     import ctranslate2
 
     package = Path(ctranslate2.__file__).parent
     builds = [*package.parent.glob("ctranslate2.libs/libctranslate2*.so*"), *package.glob("libctranslate2*.so*")]
-    return first_missing(sorted({name.decode() for path in builds for name in _names_in(path)}))
+    return sorted({name.decode() for path in builds for name in _names_in(path)})
 
 
 def first_missing(names: Iterable[str]) -> str | None:

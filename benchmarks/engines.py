@@ -15,7 +15,8 @@ allowed but made unlikely, new-token ceiling lifted, sentences of real lengths, 
 its own cap, 1.5 x its source tokens + 10); ``mixed`` (the same sentences, end-of-sequence likely enough that some
 chunks end early and some reach their cap). The share of translate()'s CPU time the token confidences take is
 printed per variant: CTranslate2's forced pass after a beam search, and turning its logits into probabilities,
-runners-up and the words they make (engines/confidences.py), the pass's own share in brackets.
+runners-up and the words they make (engines/confidences.py), the pass's own share in brackets; and
+translate(confidences=False), which leaves them out (what files and corpora run).
 
     .venv/bin/python benchmarks/engines.py [--case fixed|capped|mixed] [--words 2000] [--sentences N] [--repeats 3]
 
@@ -57,6 +58,11 @@ from translator.tasks.translation.engines import ctranslate2 as fast  # noqa: E4
 from translator.tasks.translation.generation import new_token_cap  # noqa: E402
 from translator.text.segment import sentences  # noqa: E402
 
+REFERENCE = "translate(engine='transformers'), fp32"
+FLOAT32 = "translate(engine='ctranslate2'), float32"
+INT8 = "translate(engine='ctranslate2'), int8"
+BARE = "translate(engine='ctranslate2', confidences=False)"  # what files and corpora run
+RAW = {"float32": "raw translate_batch, float32", "int8": "raw translate_batch, int8"}
 BERT2BERT_L24 = dict(hidden=1024, layers=24, heads=16, intermediate=4096, vocab_size=50_358)
 # the end-of-sequence logit's bias per case: None suppresses it (fixed length); a large negative one leaves it
 # allowed but never chosen (every chunk reaches its cap); in "mixed", some chunks end early (found by trying)
@@ -205,33 +211,36 @@ def marian(args: argparse.Namespace) -> None:
         clock = ConfidenceClock([f32.model, i8.model])
         shares: dict[str, list[tuple[float, float]]] = {}
 
-        def ours(engine: str, precision: str, name: str) -> Callable[[], object]:
+        def ours(engine: str, precision: str, name: str, confidences_: bool = True) -> Callable[[], object]:
             def run() -> object:
                 clock.reset()
                 started = time.process_time()
-                result = translate(text, model=model, num_beams=args.beams, engine=engine, precision=precision)
+                result = translate(
+                    text,
+                    model=model,
+                    num_beams=args.beams,
+                    engine=engine,
+                    precision=precision,
+                    confidences=confidences_,
+                )
                 spent = time.process_time() - started
                 shares.setdefault(name, []).append(((clock.passes + clock.scoring) / spent, clock.passes / spent))
                 return result
 
             return run
 
-        names = [
-            "translate(engine='transformers'), fp32",
-            "translate(engine='ctranslate2'), float32",
-            "translate(engine='ctranslate2'), int8",
-        ]
         variants = {
-            names[0]: ours("transformers", "fp32", names[0]),
-            names[1]: ours("ctranslate2", "fp32", names[1]),
-            names[2]: ours("ctranslate2", "8bit", names[2]),
-            "raw translate_batch, float32": raw_call(raw_raw[0], sources, longest, args.beams, fixed),
-            "raw translate_batch, int8": raw_call(raw_raw[1], sources, longest, args.beams, fixed),
-            "raw translate_batch, float32, one worker": raw_call(one_worker, sources, longest, args.beams, fixed),
+            REFERENCE: ours("transformers", "fp32", REFERENCE),
+            FLOAT32: ours("ctranslate2", "fp32", FLOAT32),
+            INT8: ours("ctranslate2", "8bit", INT8),
+            f"{BARE}, float32": ours("ctranslate2", "fp32", f"{BARE}, float32", False),
+            f"{BARE}, int8": ours("ctranslate2", "8bit", f"{BARE}, int8", False),
+            RAW["float32"]: raw_call(raw_raw[0], sources, longest, args.beams, fixed),
+            RAW["int8"]: raw_call(raw_raw[1], sources, longest, args.beams, fixed),
+            "raw translate_batch, one worker, float32": raw_call(one_worker, sources, longest, args.beams, fixed),
         }
         times, cpu, last = timed_rounds(variants, args.repeats)
-    names = list(variants)
-    reference, full, eight = (last[n] for n in names[:3])
+    reference, full, eight = last[REFERENCE], last[FLOAT32], last[INT8]
     if fixed:
         assert all(c.new_tokens == args.new_tokens for r in (reference, full, eight) for c in r.chunks)
     best = {name: min(runs) for name, runs in times.items()}
@@ -254,21 +263,20 @@ def marian(args: argparse.Namespace) -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     best_cpu = {name: min(runs) for name, runs in cpu.items()}
-    raw_cpu = {"float32": best_cpu[names[3]], "int8": best_cpu[names[4]]}
-    raw = {"float32": best[names[3]], "int8": best[names[4]]}
-    sizes = {names[0]: reference.footprint_bytes, names[1]: full.footprint_bytes, names[2]: eight.footprint_bytes}
-    sizes |= {names[3]: full.footprint_bytes, names[4]: eight.footprint_bytes, names[5]: full.footprint_bytes}
-    for name in names:
-        precision = "fp32" if "transformers" in name else name.split(", ")[1]
-        ours_ = "translate(" in name and precision in raw
+    sizes = {"fp32": reference.footprint_bytes, "float32": full.footprint_bytes, "int8": eight.footprint_bytes}
+    for name in variants:
+        precision = "fp32" if "transformers" in name else name.rsplit(", ", 1)[1]
+        raw = RAW.get(precision, "")
         ceiling_ = (
-            f"{best[name] / raw[precision]:.2f}x | {best_cpu[name] / raw_cpu[precision]:.2f}x" if ours_ else " | "
+            f"{best[name] / best[raw]:.2f}x | {best_cpu[name] / best_cpu[raw]:.2f}x"
+            if "translate(" in name and raw
+            else " | "
         )
         share = f"{min(shares[name])[0]:.0%} ({min(shares[name])[1]:.0%})" if "ctranslate2'" in name else ""
         print(
             f"| {name} | {precision} | {best[name]:.1f} | {' / '.join(f'{t:.1f}' for t in times[name])} | "
-            f"{best_cpu[name]:.1f} | {best[names[0]] / best[name]:.2f}x | {best_cpu[names[0]] / best_cpu[name]:.2f}x | "
-            f"{ceiling_} | {share} | {sizes[name] / 2**20:,.0f} MB |"
+            f"{best_cpu[name]:.1f} | {best[REFERENCE] / best[name]:.2f}x | {best_cpu[REFERENCE] / best_cpu[name]:.2f}x "
+            f"| {ceiling_} | {share} | {sizes[precision] / 2**20:,.0f} MB |"
         )
     same = sum(a.hypotheses[0].text == b.hypotheses[0].text for a, b in zip(reference.chunks, full.chunks, strict=True))
     chrf = sacrebleu.corpus_chrf(
@@ -277,6 +285,8 @@ def marian(args: argparse.Namespace) -> None:
     print()
     print(f"outputs: CTranslate2 float32 = transformers on {same}/{len(full.chunks)} sentences; ", end="")
     print(f"int8 against float32: chrF {chrf.score:.1f}")
+    same_text = [last[f"{BARE}, {p}"].text == last[with_].text for p, with_ in (("float32", FLOAT32), ("int8", INT8))]
+    print(f"without confidences, the same text as with them (float32, int8): {same_text}")
 
 
 def bert2bert(args: argparse.Namespace) -> None:

@@ -87,7 +87,9 @@ def translate_texts(
     """Translations of ``sources`` in their order, through translate()'s generate path (same caps and options);
     batches hold sentences of similar length to cut padding."""
     translator = ModelInTraining(model, tokenizer, next(model.parameters()).device)
-    options = GenerationOptions(num_beams=num_beams, max_new_tokens=max_new_tokens, max_time=NO_TIME_LIMIT)
+    options = GenerationOptions(
+        num_beams=num_beams, max_new_tokens=max_new_tokens, max_time=NO_TIME_LIMIT, confidences=False
+    )
     order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
     outputs: list[str] = [""] * len(sources)
     for first in range(0, len(order), batch_size):

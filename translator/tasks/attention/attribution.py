@@ -204,7 +204,7 @@ def attribute(
     source = text_arg("source text", source, settings.max_chars_attention)
     method, steps = method_and_steps(method, steps, precision)
     word_level = bool_arg("word_level", word_level)
-    options = generation_options(num_beams)
+    options = generation_options(num_beams, confidences=False)  # the ids are what is attributed
     report(progress, 0.02, "loading the model")
     loaded = load_model(model, "translation", precision=precision, attn="eager")
     tokenizer, net = loaded.tokenizer, loaded.model

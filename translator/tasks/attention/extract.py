@@ -143,7 +143,7 @@ def attend_translation(
     """
     started = time.perf_counter()
     source = text_arg("source text", source, get_settings().max_chars_attention)
-    options = generation_options(num_beams)
+    options = generation_options(num_beams, confidences=False)  # the ids are what is drawn
     report(progress, 0.05, "loading the model")
     loaded = load_model(model, "translation", precision=precision, attn="eager")
     tokenizer = loaded.tokenizer

@@ -163,7 +163,8 @@ def translate_groups(
             report(progress, (done + fraction * size) / total, message)
 
         joined = SEPARATOR.join(members)
-        result = translate(joined, progress=within if progress else None, **options)
+        # only the texts are kept: no token confidences (on CTranslate2 they cost a second pass)
+        result = translate(joined, progress=within if progress else None, **{"confidences": False, **options})
         yield Group(tuple(indexes), tuple(split_translations(joined, members, result.chunks)), result)
         done += size
 

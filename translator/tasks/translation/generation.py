@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from ...core.checks import choice_arg, float_arg, int_arg
+from ...core.checks import bool_arg, choice_arg, float_arg, int_arg
 from ...core.errors import InputError
 from ...core.limits import new_token_limit
 from ...core.settings import get_settings
@@ -50,6 +50,7 @@ def generation_options(
     seed: object = None,
     num_beam_groups: object = 1,
     diversity_penalty: object = 0.0,
+    confidences: object = True,
 ) -> GenerationOptions:
     """Options checked against the settings; each bad value is one sentence that says how to fix it.
 
@@ -90,6 +91,7 @@ def generation_options(
         diversity_penalty=float_arg("The diversity penalty", diversity_penalty, *DIVERSITY_RANGE)
         if mode == "diverse"
         else 0.0,
+        confidences=bool_arg("The token confidences switch", confidences),
     )
 
 

@@ -49,6 +49,9 @@ class GenerationOptions:
     # diversity_penalty x the times earlier groups chose it at the same step
     num_beam_groups: int = 1
     diversity_penalty: float = 0.0
+    # each token of the best hypothesis with its probability and runners-up (Generated.tokens); off where nobody
+    # reads them (files, corpora): on CTranslate2 after a beam search they cost a second, forced pass
+    confidences: bool = True
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ class Generated:
     new_tokens: int  # tokens generated for the best hypothesis (end-of-sequence included)
     truncated: bool  # the best hypothesis hit its new-token cap or the time limit before ending
     max_new_tokens: int  # the cap this text ran under
-    tokens: tuple[TokenScore, ...] = ()  # per generated token of the best hypothesis, when the engine reports it
+    tokens: tuple[TokenScore, ...] = ()  # per generated token of the best hypothesis (options.confidences)
 
 
 class Engine(Protocol):

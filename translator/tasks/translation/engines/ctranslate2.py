@@ -13,8 +13,8 @@ its own cap from the step callback (which also enforces the time limit). Beam se
 the calls are queued at once, for the workers (one per thread, ``_translator``) to share. The time limit: a
 beam search can't be stopped midway, so it is bounded by the batch size (the token budget and ``max_rows``).
 
-Token confidences (``Generated.tokens``) come from the logits of each step along the best hypothesis
-(confidences.py): greedy search returns them; after a beam search, one forced pass reads them back.
+Token confidences (``Generated.tokens``, unless ``options.confidences`` is off) come from the logits of each step
+along the best hypothesis (confidences.py): greedy search returns them; after a beam search, a forced pass reads them.
 
 Known differences from generate(): CTranslate2 ends a beam search when beam x PATIENCE hypotheses are
 done (generate() goes on while a running beam could still beat the worst of them), so near-ties can
@@ -254,7 +254,7 @@ def generate(
     ]
 
 
-# per text: its hypotheses (tokens, score) best first, and per token of the best the step's logits
+# per text: its hypotheses (tokens, score) best first, and per token of the best the step's logits (or none)
 Found = tuple[list[tuple[list[str], float]], list[Any]]
 
 
@@ -342,7 +342,7 @@ def _greedy_search(
             translator=translator,
             num_hypotheses=rows_per_text(options),
             callback=on_step,
-            return_logits_vocab=True,
+            return_logits_vocab=options.confidences,
             **extra,
         )
     found = []
@@ -350,7 +350,7 @@ def _greedy_search(
         order = sorted(range(len(r.hypotheses)), key=lambda i: -r.scores[i])
         distinct = list({tuple(r.hypotheses[i]): i for i in reversed(order)}.values())[::-1]
         kept = distinct[: options.num_return_sequences]
-        found.append(([(r.hypotheses[i], r.scores[i]) for i in kept], r.logits[kept[0]]))
+        found.append(([(r.hypotheses[i], r.scores[i]) for i in kept], r.logits[kept[0]] if r.logits else []))
     return found
 
 
@@ -370,6 +370,8 @@ def _beam_search(fast: FastModel, sources: list[list[str]], caps: list[int], opt
     ]
     found = {i: pending.result() for rows, results in queued for i, pending in zip(rows, results, strict=True)}
     hypotheses = [list(zip(found[i].hypotheses, found[i].scores, strict=True)) for i in range(len(sources))]
+    if not options.confidences:
+        return [(h, []) for h in hypotheses]
     int8 = fast.translator.compute_type.startswith("int8")  # its pass gains from the workers, a float one doesn't
     forced = translate_call(
         fast, sources, max(caps), options, **confidences.forced([h[0][0] for h in hypotheses], int8)

@@ -138,7 +138,8 @@ def _generate(
         if options.decoding == "sampling":
             order = list({texts_out[r].strip(): r for r in reversed(order)}.values())[::-1]
         ranked.append(order[: options.num_return_sequences])
-    confidences = token_scores(loaded, out, [order[0] for order in ranked], lengths, options)
+    best_rows = [order[0] for order in ranked]
+    confidences = token_scores(loaded, out, best_rows, lengths, options) if options.confidences else [()] * len(caps)
     results = []
     for order, cap, confidence in zip(ranked, caps, confidences, strict=True):
         best = order[0]

@@ -165,6 +165,10 @@ def _train_sentencepiece(folder: Path, vocab_size: int) -> Path:
     return prefix.with_suffix(".model")
 
 
+# the logit bias that makes <pad> as unlikely as in a trained model (build_marian)
+PAD_LOGIT_BIAS = -1e4
+
+
 def build_marian(
     folder: Path,
     *,
@@ -218,6 +222,10 @@ def build_marian(
         forced_eos_token_id=vocab["</s>"],
     )
     model = MarianMTModel(config)
+    with torch.no_grad():
+        # trained models give <pad> (the decoder's start, never an output) a negligible probability; CTranslate2
+        # drops it from the vocabulary, so a random model's ~1/V for it would shift every log-prob it reports
+        model.final_logits_bias[0, pad] = PAD_LOGIT_BIAS
     model.generation_config.pad_token_id = pad
     model.generation_config.decoder_start_token_id = pad
     model.generation_config.eos_token_id = vocab["</s>"]

@@ -36,5 +36,10 @@ def test_confidence_and_beam_tree_explain_the_default_translation(page, artifact
     expect(page.locator("#beam-tree svg")).to_be_visible(timeout=60_000)
     best = page.locator("#beam-tree table tbody tr").first.locator("td").nth(1).inner_text()
     assert translation.startswith(best)  # the tree's winner is the first chunk's translation on screen
+    score_cell = page.locator("#translate-nbest table tbody tr").first.locator("td").last
+    expect(score_cell).to_have_text(re.compile(r"-?\d+\.\d+"))
+    shown_score = float(score_cell.text_content())  # the cell's text, drawn or not
+    tree_score = float(page.locator("#beam-tree table tbody tr").first.locator("td").nth(2).inner_text())
+    assert tree_score == pytest.approx(shown_score, abs=1e-3)  # and its score, the one the n-best table shows
     page.set_viewport_size({"width": 1400, "height": 1000})
     page.screenshot(path=str(artifacts / "translate-defaults-explained-1400.png"), full_page=True)

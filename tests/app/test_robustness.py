@@ -6,6 +6,7 @@ Each request gets a correct result or one clear sentence within seconds, never t
 
 from __future__ import annotations
 
+import concurrent.futures
 import html
 import json
 import re
@@ -55,7 +56,13 @@ def assert_clear_error(outcome: tuple[str, object]) -> None:
 
 
 def assert_server_still_answers(client) -> None:
-    assert "device:** CPU" in client.predict(api_name="/status")
+    try:
+        status = client.predict(api_name="/status")
+    except concurrent.futures.CancelledError:
+        # gradio_client's shared event stream closed as this call joined (seen once, under CI load, right after a
+        # rejected call): the client gave up, not the server. A server that is down fails the second call too.
+        status = client.predict(api_name="/status")
+    assert "device:** CPU" in status
 
 
 @pytest.mark.parametrize("api_name", list(ENDPOINTS))

@@ -13,3 +13,12 @@ def use_example(page, opening: str, textbox: str) -> None:
     returns runs on the inputs from before the example."""
     page.get_by_text(opening).locator("visible=true").first.click()
     expect(page.locator(f"{textbox} textarea")).to_have_value(re.compile("^" + re.escape(opening)))
+
+
+def fill_drawn(box, text: str) -> None:
+    """Type ``text`` into ``box`` (a textarea locator) once it is drawn, and wait until it holds it: an accordion
+    just opened draws its contents after the click, and a box filled before that loses the text (a Compare run
+    went out without its reference that way)."""
+    expect(box).to_be_visible()
+    box.fill(text)
+    expect(box).to_have_value(text)

@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 from screens import shots
+from visitor import fill_drawn
 
 pytestmark = pytest.mark.e2e
 
@@ -53,7 +54,7 @@ def test_confidence_beam_and_compare_views(page, artifacts):
 
     # Compare: A fp32 against B 4-bit, both on the tab's text
     page.locator("#compare-view").get_by_text("Compare: the text above through two configurations").click()
-    page.locator("#compare-reference textarea").fill("Das Haus ist groß. Der Fluss fließt in die Stadt.")
+    fill_drawn(page.locator("#compare-reference textarea"), "Das Haus ist groß. Der Fluss fließt in die Stadt.")
     page.locator("#compare-button").click()
     shown = page.locator("#compare-output .compare")
     expect(shown).to_contain_text("chrF between A and B", timeout=120_000)

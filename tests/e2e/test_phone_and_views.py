@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 from screens import overflowing, shots
-from visitor import use_example
+from visitor import fill_drawn, use_example
 
 pytestmark = pytest.mark.e2e
 
@@ -33,7 +33,7 @@ def test_on_a_phone_nothing_is_wider_than_the_screen_outside_a_scroll_box(page, 
     page.locator("#translate-button").click()
     expect(page.locator("#translate-ran")).to_contain_text("time:", timeout=90_000)
     page.locator("#compare-view").get_by_text("Compare: the text above").click()
-    page.locator("#compare-reference textarea").fill(REFERENCE)
+    fill_drawn(page.locator("#compare-reference textarea"), REFERENCE)
     page.locator("#compare-button").click()
     expect(page.locator("#compare-output")).to_contain_text("sacreBLEU signature", timeout=90_000)
     assert on_a_phone(page) == []

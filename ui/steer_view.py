@@ -70,14 +70,20 @@ def steer_settings(
     )
 
 
-def translated_with(result: TranslationResult | None, decoding: str, *controls: Any) -> dict[str, Any] | None:
-    """The settings the tab's new translation ran with (steer_settings's ``controls``, read as it arrives), or
-    None where its chunks are no original of steer()'s: sampled, diverse beams, or a model or beam count that the
-    controls no longer hold (moved while it ran; the result records no other setting to check)."""
-    if result is None or decoding != "beam":
+def translated_with(result: TranslationResult | None, *controls: Any) -> dict[str, Any] | None:
+    """The settings the tab's new translation ran with, or None where its chunks are no original of steer()'s
+    (sampled, diverse beams). Model, beams, length penalty and no-repeat size are the ones the result records, so a
+    control moved while it ran changes nothing; precision and engine are steer_settings's ``controls`` as it arrives
+    (the result records what they loaded, not what was asked: the same asked settings load the same)."""
+    if result is None or result.decoding != "beam":
         return None
-    settings = steer_settings(*controls)
-    return settings if (result.model, result.num_beams) == (settings["model"], settings["num_beams"]) else None
+    ran = dict(
+        model=result.model,
+        num_beams=result.num_beams,
+        length_penalty=result.length_penalty,
+        no_repeat_ngram_size=result.no_repeat_ngram_size,
+    )
+    return steer_settings(*controls) | ran
 
 
 def shown_original(
@@ -215,7 +221,7 @@ def build_steer_view(tab: TranslateTab) -> None:
     c = tab.controls
     settings = [tab.model, tab.precision, c["num_beams"], c["length_penalty"], c["no_repeat_ngram_size"], c["engine"]]
     tab.result.change(chunk_choices, tab.result, [chunk, word, alternative, sentence], api_name=False, **quiet)
-    tab.result.change(translated_with, [tab.result, c["decoding"], *settings], made_with, api_name=False, **quiet)
+    tab.result.change(translated_with, [tab.result, *settings], made_with, api_name=False, **quiet)
     chunk.input(picked_chunk, [tab.result, chunk], [word, alternative, sentence], api_name=False, **quiet)
     word.input(picked_word, [tab.result, chunk, word], alternative, api_name=False, **quiet)
     alternative.input(

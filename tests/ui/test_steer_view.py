@@ -33,7 +33,7 @@ def continued(sentence: str, translation, made_with, **changes):
 @pytest.mark.parametrize("engine", ["transformers", "ctranslate2"])
 def test_a_chunk_of_the_tabs_translation_is_steered_with_its_shown_translation(steered, engine):
     result = translate(TEXT, engine=engine, **SETTINGS)
-    made_with = view.translated_with(result, "beam", *SETTINGS.values(), engine)
+    made_with = view.translated_with(result, *SETTINGS.values(), engine)
     chunk = result.chunks[1]
     _, _, data, _ = continued(chunk.source, result, made_with, engine=engine)
     assert steered[-1] is chunk.hypotheses[0]
@@ -41,13 +41,28 @@ def test_a_chunk_of_the_tabs_translation_is_steered_with_its_shown_translation(s
     # an edited sentence, other settings, a sampled translation or none: the original is decoded again
     continued(chunk.source + " Again.", result, made_with, engine=engine)
     continued(chunk.source, result, made_with, engine=engine, length_penalty=1.5)
-    continued(chunk.source, result, view.translated_with(result, "sampling", *SETTINGS.values(), engine))
+    sampled = translate(TEXT, engine=engine, decoding="sampling", seed=1, **SETTINGS)
+    continued(chunk.source, sampled, view.translated_with(sampled, *SETTINGS.values(), engine))
     continued(chunk.source, None, None, engine=engine)
     assert steered[1:] == [None] * 4
 
 
-def test_a_translation_whose_beams_no_longer_match_the_controls_is_no_original(tiny):
-    result = translate("The house is big.", engine="transformers", **SETTINGS)
-    moved = {**SETTINGS, "num_beams": 3}
-    assert view.translated_with(result, "beam", *moved.values(), "transformers") is None
-    assert view.translated_with(None, "beam", *SETTINGS.values(), "transformers") is None
+def test_the_settings_are_the_ones_the_translation_ran_with_whatever_the_controls_say_now(tiny):
+    """A control moved while the translation ran: the result's own settings count, so a steer with the moved
+    control (another search) gets no original, and one with the settings it ran with does."""
+    result = translate("The house is big.", engine="transformers", **{**SETTINGS, "length_penalty": 1.5})
+    moved = {**SETTINGS, "num_beams": 3}  # the controls as the result arrives: beams and length penalty moved
+    made_with = view.translated_with(result, *moved.values(), "transformers")
+    assert made_with == {**SETTINGS, "length_penalty": 1.5, "engine": "transformers"}
+    assert view.shown_original(result, made_with, "The house is big.", {**moved, "engine": "transformers"}) is None
+    ran = {**SETTINGS, "length_penalty": 1.5, "engine": "transformers"}
+    assert view.shown_original(result, made_with, "The house is big.", ran) is result.chunks[0].hypotheses[0]
+    assert view.translated_with(None, *SETTINGS.values(), "transformers") is None
+
+
+def test_a_translation_records_the_decoding_it_ran_with(tiny):
+    result = translate("The house is big.", engine="transformers", **{**SETTINGS, "no_repeat_ngram_size": 2})
+    recorded = (result.decoding, result.num_beams, result.length_penalty, result.no_repeat_ngram_size)
+    assert recorded == ("beam", 2, 1.0, 2)
+    sampled = translate("The house is big.", engine="transformers", decoding="sampling", seed=3, model="tiny-marian")
+    assert sampled.decoding == "sampling" and sampled.num_beams == 1

@@ -86,6 +86,10 @@ class TranslationResult(RunInfo):
     chunks: list[TranslatedChunk]
     source: str = ""
     num_beams: int = 1
+    # the rest of the decoding it ran with (translate()'s arguments), so a view can tell whether it explains it
+    length_penalty: float = 1.0
+    no_repeat_ngram_size: int = 0
+    decoding: str = "beam"  # beam (1 beam: greedy), sampling or diverse
     max_chunk_tokens: int = 0
     batches: int = 0
     pack_sentences: bool = False

@@ -35,6 +35,13 @@ def test_identical_configurations_agree_fully_with_no_diff(tiny):
     assert result.chrf_signature == str(chrf.get_signature())
 
 
+def test_the_sides_skip_token_confidences_unless_a_configuration_asks(tiny):
+    result = compare(TEXT, a=GREEDY, b={**GREEDY, "confidences": True})
+    assert not any(chunk.tokens for chunk in result.a.chunks)  # compared by their text: not worth a second pass
+    assert all(chunk.tokens for chunk in result.b.chunks)
+    assert result.a.text == result.b.text
+
+
 def test_sentence_by_sentence_sides_pair_up_sentence_by_sentence(tiny):
     result = compare(TEXT, a=GREEDY, b={**GREEDY, "num_beams": 3})
     spans = sentences(TEXT)

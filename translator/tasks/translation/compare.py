@@ -53,7 +53,8 @@ def compare(
         def halfway(fraction: float, message: str, k: int = k, side: str = side) -> None:
             report(progress, (k + fraction) / 2, f"{side}: {message}")
 
-        results[side] = translate(text, **config, progress=halfway)
+        # the sides are compared by their text: no token confidences unless a configuration asks for them
+        results[side] = translate(text, **{"confidences": False, **config}, progress=halfway)
     first, second = results["A"], results["B"]
     segments = align(text, first, second)
     chrf = CHRF()

@@ -76,7 +76,7 @@ def translate(
     transformers only, so it runs there with a note). ``confidences``: each chunk's ``tokens``, every token of its
     best translation with its probability and runners-up; False leaves them empty and saves their cost (on
     CTranslate2 after a beam search, a forced pass: a fifth to a third of the CPU time), for callers that only
-    want the text (files and corpora).
+    want the text (files, corpora, compare()).
     """
     started = time.perf_counter()
     text_arg("text to translate", text, get_settings().max_chars_translate)

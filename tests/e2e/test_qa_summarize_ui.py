@@ -25,13 +25,22 @@ def pick_model(page, name: str) -> None:
 def set_slider(page, label: str, value: int, step: int) -> None:
     """Type a value into a slider's number box, as a user can, and wait until the slider has taken it.
 
-    (Keys pressed on the range slider itself were lost under load while the accordion above it opened.)"""
+    (Keys pressed on the range slider itself were lost under load while the accordion above it opened; a value typed
+    into the number box as the accordion drew its contents was lost too, the slider staying at its default: so the
+    box is typed into once drawn, and typed into again, as a user would, if the slider did not take it.)"""
     assert value % step == 0, "the slider would round a value between its steps"
     number = page.get_by_role("spinbutton", name=f"number input for {label}").locator("visible=true")
-    number.fill(str(value))
-    number.press("Enter")
     slider = page.get_by_role("slider", name=f"range slider for {label}").locator("visible=true")
-    expect(slider).to_have_value(str(value), timeout=WAIT)
+    expect(number).to_be_visible(timeout=WAIT)
+    for _ in range(2):
+        number.fill(str(value))
+        number.press("Enter")
+        try:
+            expect(slider).to_have_value(str(value), timeout=WAIT // 3)
+            break
+        except AssertionError:
+            continue
+    expect(slider).to_have_value(str(value), timeout=WAIT // 3)
     expect(number).to_have_value(str(value), timeout=WAIT)
 
 

@@ -29,14 +29,12 @@ if TYPE_CHECKING:
     from transformers import PreTrainedModel
 
 ATTN_IMPLEMENTATIONS = ("sdpa", "eager")
-# every model load: weights from safetensors only, no repository code, and no hub kernels (transformers 5 swaps
-# layers for compiled code fetched from the hub by default: code we did not vet, which can't be fetched offline,
-# fails where the `kernels` package is missing, and changes the model's numbers)
-SAFE_MODEL_LOAD: dict[str, Any] = {
-    "use_safetensors": True,
-    "trust_remote_code": False,
-    "use_kernels": False,
-}
+# no code from a model's repository, and no hub kernels (transformers 5 swaps layers for compiled code fetched from
+# the hub by default: code we did not vet, which can't be fetched offline, fails where the `kernels` package is
+# missing, and changes the model's numbers)
+NO_REMOTE_CODE: dict[str, Any] = {"trust_remote_code": False, "use_kernels": False}
+# every model load: that, and weights from safetensors only
+SAFE_MODEL_LOAD: dict[str, Any] = {**NO_REMOTE_CODE, "use_safetensors": True}
 # the files a checkpoint needs; never *.bin / *.pt / *.h5 / *.py
 ALLOW_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "*.spm", "*.tiktoken", "*.vocab"]
 

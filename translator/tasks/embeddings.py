@@ -15,7 +15,7 @@ import torch
 
 from ..core.errors import InputError, ModelUnavailableError
 from ..core.limits import model_input_limit
-from ..core.loading import LoadedModel, cached, device_and_name, fetch, first_line, resolve_spec
+from ..core.loading import SAFE_MODEL_LOAD, LoadedModel, cached, device_and_name, fetch, first_line, resolve_spec
 from ..core.registry import OFFLINE_MINILM, ModelSpec, get_registry
 from ..core.results import Progress, report
 
@@ -66,7 +66,7 @@ def _load_sentence_transformer(spec: ModelSpec) -> LoadedModel[SentenceTransform
             device=str(device),
             trust_remote_code=False,
             local_files_only=True,
-            model_kwargs={"use_safetensors": True, "use_kernels": False},
+            model_kwargs=SAFE_MODEL_LOAD,
         )
     except (OSError, ValueError, KeyError) as exc:
         raise ModelUnavailableError(

@@ -17,9 +17,19 @@ CONTEXT = (
 
 
 def pick_model(page, name: str) -> None:
+    """Open the tab's model picker and pick ``name``: once the picker is drawn, and opened again, as a user would,
+    if its list did not open (a click just after the tab switch was lost under load, the list never showing)."""
     model = page.get_by_label("Model").locator("visible=true")
-    model.click()
-    page.get_by_role("option", name=name).locator("visible=true").first.click()
+    option = page.get_by_role("option", name=name).locator("visible=true").first
+    expect(model).to_be_visible(timeout=WAIT)
+    for _ in range(2):
+        model.click()
+        try:
+            expect(option).to_be_visible(timeout=WAIT // 3)
+            break
+        except AssertionError:
+            continue
+    option.click()
 
 
 def set_slider(page, label: str, value: int, step: int) -> None:
